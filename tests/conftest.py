@@ -1,0 +1,176 @@
+"""Fixture ladder: app -> client -> runner, plus the live server and databases.
+
+Every test gets a fresh database. Tests marked ``both_databases`` run once on
+SQLite and once on a throw-away PostgreSQL cluster started for the session.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.support.postgres import TemporaryPostgres
+from wizard import create_app
+from wizard.extensions import db
+
+TEST_SECRET = "test-secret-key-not-for-production-0123456789"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_environment():
+    """A developer's WIZARD_* variables must not leak into the tests."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("WIZARD_")}
+    for key in saved:
+        del os.environ[key]
+    yield
+    os.environ.update(saved)
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        backends = ["sqlite", "postgresql"] if metafunc.definition.get_closest_marker(
+            "both_databases") else ["sqlite"]
+        metafunc.parametrize("db_backend", backends, indirect=True)
+
+
+@pytest.fixture
+def db_backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    server = TemporaryPostgres.start(tmp_path_factory.mktemp("pg"))
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries missing on CI: `make postgresql` installs them")
+        pytest.skip("PostgreSQL binaries not installed (run `make postgresql`)")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(db_backend, tmp_path, request):
+    if db_backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.fresh_database_url()
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url) -> dict:
+    """The one explicit test configuration; tests may tweak it before ``app`` is built."""
+    return {
+        "ENV": "testing",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEYS": [TEST_SECRET],
+        "SECRET_KEY": TEST_SECRET,
+        "ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
+        "MAIL_BACKEND": "file",
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        "LOG_FORMAT": "json",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_onboarding(app):
+    """Factory: an onboarding plus a fresh invite link, committed."""
+    from wizard.invites import issue_invite_link
+    from wizard.models import Actor
+    from wizard.onboarding.service import create_onboarding
+
+    def make(organisation="Bakkerij De Vries B.V.", email="hr@devries.example", **kwargs):
+        onboarding = create_onboarding(organisation=organisation, contact_email=email,
+                                       actor=Actor.SUPPORT, **kwargs)
+        link = issue_invite_link(onboarding)
+        db.session.commit()
+        return onboarding, link
+
+    return make
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class WizardActions:
+    """Client actions that read like what an HR manager does."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def open_invite(self, link: str):
+        return self.client.get(link.replace("http://127.0.0.1:5000", ""))
+
+    def csrf_token(self, step: str) -> str:
+        page = self.client.get(f"/onboarding/{step}")
+        match = CSRF_PATTERN.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on step {step} ({page.status_code})"
+        return match.group(1)
+
+    def submit(self, step: str, **fields):
+        data = {"csrf_token": self.csrf_token(step), **fields}
+        return self.client.post(f"/onboarding/{step}", data=data)
+
+    def back(self, location: str):
+        return self.client.get(location)
+
+
+@pytest.fixture
+def wizard(client):
+    return WizardActions(client)
+
+
+class LiveServer:
+    """The app served by waitress (a real WSGI server) on a free loopback port."""
+
+    def __init__(self, app):
+        from waitress.server import create_server
+
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=4,
+                                    clear_untrusted_proxy_headers=True)
+        self.port = self.server.effective_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    """Start the live server; PUBLIC_URL points at it so emailed links work."""
+    server = LiveServer(app)
+    app.config["PUBLIC_URL"] = server.url
+    server.start()
+    yield server
+    server.stop()

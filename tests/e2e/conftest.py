@@ -1,0 +1,59 @@
+"""Browser fixtures: Debian's chromium through Playwright, and axe-core on every page."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright cannot download browsers here: launch the system chromium, offline."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"],
+    }
+
+
+class AccessibilityAudit:
+    """Runs axe-core on each page a test visits; serious or critical findings fail the test."""
+
+    def __init__(self):
+        self.axe = Axe()
+        self.findings: list[str] = []
+        self.audited: list[str] = []
+
+    def check(self, page) -> None:
+        results = self.axe.run(page)
+        self.audited.append(page.url)
+        for violation in results.response["violations"]:
+            if violation["impact"] in BLOCKING_IMPACTS:
+                targets = [", ".join(node["target"]) for node in violation["nodes"]][:5]
+                self.findings.append(
+                    f"{page.url}: {violation['impact']} {violation['id']} "
+                    f"({violation['help']}) at {targets}")
+
+
+@pytest.fixture
+def axe():
+    audit = AccessibilityAudit()
+    yield audit
+    assert audit.audited, "the test visited no page that axe-core checked"
+    assert not audit.findings, "axe-core violations:\n" + "\n".join(audit.findings)
+
+
+@pytest.fixture
+def audited_page(page, axe):
+    """A page that axe-core checks after every document it loads, automatically."""
+    page.on("load", axe.check)
+    return page

@@ -1,0 +1,85 @@
+"""The onboarding wizard: application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from wizard.config import load_config
+from wizard.extensions import babel, csrf, db, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def _asset_dir(name: str) -> str:
+    """The packaged copy when installed from a wheel, the top-level folder in a checkout."""
+    packaged = PACKAGE_DIR / name
+    return str(packaged if packaged.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` overrides what the environment says (tests use this)."""
+    settings = load_config(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"],
+                template_folder=_asset_dir("templates"), static_folder=_asset_dir("static"))
+    app.config.update(settings)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from wizard import models  # noqa: F401  (registers the tables)
+    from wizard.i18n import select_locale
+    from wizard.vault import init_vault
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    init_vault(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from wizard import i18n, main, onboarding
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(i18n.bp)
+    app.register_blueprint(onboarding.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from wizard.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from wizard.cli import register_commands as register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "current_locale": str(get_locale()),
+            "support_email": app.config["SUPPORT_EMAIL"],
+            "support_phone": app.config["SUPPORT_PHONE"],
+        }
+
+
+def configure_logging(app: Flask) -> None:
+    from wizard.logging import configure_logging as configure
+
+    configure(app)

@@ -1,0 +1,204 @@
+"""Configuration from ``WIZARD_*`` environment variables.
+
+Development gets embedded defaults (SQLite, generated keys under ``instance/``,
+a file mail outbox, the local Nmbrs sandbox) so a newcomer can run ``make demo``.
+Production has no defaults for anything secret or environment-specific: it
+refuses to start and names each missing variable.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+PREFIX = "WIZARD_"
+ENVIRONMENTS = ("development", "production", "testing")
+NMBRS_PRODUCTION_SOAP_URL = "https://api.nmbrs.nl/soap/v3/"
+SANDBOX_SOAP_URL = "http://127.0.0.1:5001/soap/v3/"
+MAIL_BACKENDS = ("smtp", "file")
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a runnable app; the message says why."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented environment variable (the README table is checked against these)."""
+
+    name: str
+    key: str
+    default: str | None
+    required_in_production: bool
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ENV", "WIZARD_ENV", "development", False,
+            "`development` (embedded defaults), `production` (strict) or `testing`."),
+    Setting("SECRET_KEYS", "SECRET_KEYS", None, True,
+            "Comma-separated secret keys, newest first. The first signs sessions and invite "
+            "links; older ones still verify, so keys rotate without breaking links in flight."),
+    Setting("ENCRYPTION_KEYS", "ENCRYPTION_KEYS", None, True,
+            "Comma-separated Fernet keys, newest first, that encrypt stored credentials."),
+    Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", None, True,
+            "SQLAlchemy URL, e.g. `postgresql+psycopg://user:pw@host/db`. "
+            "Development default: SQLite in `instance/wizard.sqlite3`."),
+    Setting("PUBLIC_URL", "PUBLIC_URL", "http://127.0.0.1:5000", True,
+            "Base URL the client's browser reaches the app on; used in emailed links."),
+    Setting("MAIL_BACKEND", "MAIL_BACKEND", None, True,
+            "`smtp` or `file`. Development default: `file` (`.eml` files in `instance/outbox/`)."),
+    Setting("MAIL_FROM", "MAIL_FROM", "Onboarding <onboarding@localhost>", True,
+            "Sender address of invite and confirmation emails."),
+    Setting("SMTP_HOST", "SMTP_HOST", "localhost", False, "SMTP server (with `MAIL_BACKEND=smtp`)."),
+    Setting("SMTP_PORT", "SMTP_PORT", "587", False, "SMTP port."),
+    Setting("SMTP_SECURITY", "SMTP_SECURITY", "starttls", False, "`starttls`, `ssl` or `none`."),
+    Setting("SMTP_USERNAME", "SMTP_USERNAME", "", False, "SMTP login, if the server needs one."),
+    Setting("SMTP_PASSWORD", "SMTP_PASSWORD", "", False, "SMTP password."),
+    Setting("SMTP_TIMEOUT", "SMTP_TIMEOUT", "10", False, "Seconds before an SMTP attempt gives up."),
+    Setting("MAIL_OUTBOX_DIR", "MAIL_OUTBOX_DIR", None, False,
+            "Folder for `.eml` files with `MAIL_BACKEND=file`. Default `instance/outbox/`."),
+    Setting("INVITE_MAX_AGE_DAYS", "INVITE_MAX_AGE_DAYS", "14", False,
+            "Days an invite link stays valid."),
+    Setting("SUPPORT_EMAIL", "SUPPORT_EMAIL", "support@example.nl", False,
+            "Support address shown to clients on error pages and in emails."),
+    Setting("SUPPORT_PHONE", "SUPPORT_PHONE", "020 123 4567", False,
+            "Support phone number shown to clients."),
+    Setting("NMBRS_SOAP_URL", "NMBRS_SOAP_URL", None, False,
+            "Base URL of the Nmbrs SOAP v3 API. Production default "
+            f"`{NMBRS_PRODUCTION_SOAP_URL}`; development default the local sandbox "
+            f"`{SANDBOX_SOAP_URL}`; Nmbrs' own sandbox is `https://api-sandbox.nmbrs.nl/soap/v3/`."),
+    Setting("NMBRS_TIMEOUT", "NMBRS_TIMEOUT", "20", False,
+            "Read timeout in seconds for one Nmbrs call (connect timeout is 5 s)."),
+    Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "6", False,
+            "How many Nmbrs calls one validation run makes at once."),
+    Setting("LOG_LEVEL", "LOG_LEVEL", "INFO", False, "Python log level."),
+    Setting("LOG_FORMAT", "LOG_FORMAT", "json", False,
+            "`json` (one object per line) or `text`."),
+    Setting("INSTANCE_PATH", "INSTANCE_PATH", None, False,
+            "Folder for the SQLite database, generated keys and the mail outbox. "
+            "Default `instance/` in the working directory."),
+)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(PREFIX + name)
+    return value if value not in (None, "") else None
+
+
+def _split_keys(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _persisted_key(instance: Path, filename: str, make) -> str:
+    """Read a generated development key from ``instance/``, creating it once."""
+    path = instance / filename
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make())
+    return path.read_text().strip()
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment plus explicit overrides."""
+    overrides = dict(overrides or {})
+    env = overrides.pop("ENV", None) or _env("ENV") or "development"
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"WIZARD_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}.")
+    production = env == "production"
+
+    raw = {s.name: _env(s.name) for s in SETTINGS if s.name != "ENV"}
+    if production:
+        missing = [PREFIX + s.name for s in SETTINGS
+                   if s.required_in_production and raw.get(s.name) is None
+                   and s.key not in overrides]
+        if missing:
+            raise ConfigurationError(
+                "Production mode needs these environment variables: " + ", ".join(missing))
+
+    instance = Path(raw["INSTANCE_PATH"] or overrides.pop("INSTANCE_PATH", None) or "instance").resolve()
+    defaults = {s.name: s.default for s in SETTINGS}
+
+    def get(name: str) -> str | None:
+        return raw[name] if raw.get(name) is not None else defaults[name]
+
+    if raw["SECRET_KEYS"]:
+        secret_keys = _split_keys(raw["SECRET_KEYS"])
+    elif "SECRET_KEYS" in overrides:
+        secret_keys = overrides["SECRET_KEYS"]
+    else:
+        secret_keys = [_persisted_key(instance, "secret_key", lambda: secrets.token_urlsafe(48))]
+    if raw["ENCRYPTION_KEYS"]:
+        encryption_keys = _split_keys(raw["ENCRYPTION_KEYS"])
+    elif "ENCRYPTION_KEYS" in overrides:
+        encryption_keys = overrides["ENCRYPTION_KEYS"]
+    else:
+        encryption_keys = [_persisted_key(
+            instance, "encryption_key", lambda: Fernet.generate_key().decode())]
+    for key in encryption_keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError) as exc:
+            raise ConfigurationError(
+                "WIZARD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+                "(32 url-safe base64-encoded bytes).") from exc
+
+    mail_backend = get("MAIL_BACKEND") or "file"
+    if mail_backend not in MAIL_BACKENDS:
+        raise ConfigurationError(f"WIZARD_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}.")
+    smtp_security = get("SMTP_SECURITY")
+    if smtp_security not in SMTP_SECURITY:
+        raise ConfigurationError(f"WIZARD_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}.")
+
+    try:
+        numbers = {
+            "SMTP_PORT": int(get("SMTP_PORT")),
+            "SMTP_TIMEOUT": float(get("SMTP_TIMEOUT")),
+            "INVITE_MAX_AGE_DAYS": int(get("INVITE_MAX_AGE_DAYS")),
+            "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
+            "NMBRS_PROBE_WORKERS": int(get("NMBRS_PROBE_WORKERS")),
+        }
+    except ValueError as exc:
+        raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc
+
+    config = {
+        "WIZARD_ENV": env,
+        "TESTING": env == "testing",
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret_keys[0],
+        "SECRET_KEYS": secret_keys,
+        "ENCRYPTION_KEYS": encryption_keys,
+        "SQLALCHEMY_DATABASE_URI": raw["DATABASE_URL"] or f"sqlite:///{instance / 'wizard.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PUBLIC_URL": get("PUBLIC_URL").rstrip("/"),
+        "MAIL_BACKEND": mail_backend,
+        "MAIL_FROM": get("MAIL_FROM"),
+        "SMTP_HOST": get("SMTP_HOST"),
+        "SMTP_SECURITY": smtp_security,
+        "SMTP_USERNAME": get("SMTP_USERNAME"),
+        "SMTP_PASSWORD": get("SMTP_PASSWORD"),
+        "MAIL_OUTBOX_DIR": raw["MAIL_OUTBOX_DIR"] or str(instance / "outbox"),
+        "SUPPORT_EMAIL": get("SUPPORT_EMAIL"),
+        "SUPPORT_PHONE": get("SUPPORT_PHONE"),
+        "NMBRS_SOAP_URL": raw["NMBRS_SOAP_URL"]
+        or (NMBRS_PRODUCTION_SOAP_URL if production else SANDBOX_SOAP_URL),
+        "LOG_LEVEL": get("LOG_LEVEL").upper(),
+        "LOG_FORMAT": get("LOG_FORMAT"),
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_SUPPORTED_LOCALES": ["nl", "en"],
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        **numbers,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,36 @@
+"""Error pages in the client's language, JSON for machine endpoints; never a bare 500."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from wizard.extensions import db
+
+JSON_PREFIXES = ("/api/", "/healthz", "/readyz")
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(JSON_PREFIXES)
+
+
+def _render(status: int, name: str):
+    if _wants_json():
+        return jsonify(error=name, status=status), status
+    return render_template("errors/http.html", status=status), status
+
+
+def register_errorhandlers(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, "csrf")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return _render(error.code or 500, error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return _render(InternalServerError.code, "internal")

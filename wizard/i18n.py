@@ -1,0 +1,41 @@
+"""Language choice: Dutch by default, English on request."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
+
+bp = Blueprint("i18n", __name__)
+LANGUAGE_KEY = "language"
+
+
+def select_locale() -> str:
+    """Explicit choice, then the onboarding's language, then Dutch."""
+    supported = current_app.config["BABEL_SUPPORTED_LOCALES"]
+    chosen = session.get(LANGUAGE_KEY)
+    if chosen in supported:
+        return chosen
+    from wizard.onboarding.session import current_onboarding  # avoids an import cycle
+
+    onboarding = current_onboarding() if session.get("onboarding") else None
+    if onboarding is not None and onboarding.language in supported:
+        return onboarding.language
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: the switch must not become an open redirect."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return url_for("main.index")
+    return target
+
+
+@bp.get("/language/<code>")
+def switch(code: str):
+    if code in current_app.config["BABEL_SUPPORTED_LOCALES"]:
+        session[LANGUAGE_KEY] = code
+    return redirect(_safe_next(request.args.get("next")))

@@ -1,0 +1,13 @@
+"""Database models. Import from here so every table is registered with the metadata."""
+from wizard.models.audit import Actor, AuditEvent, record_event
+from wizard.models.credential import Credential
+from wizard.models.onboarding import Onboarding, OnboardingStatus
+
+__all__ = [
+    "Actor",
+    "AuditEvent",
+    "Credential",
+    "Onboarding",
+    "OnboardingStatus",
+    "record_event",
+]

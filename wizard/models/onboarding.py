@@ -1,0 +1,64 @@
+"""One client organisation's journey through the wizard."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from sqlalchemy import JSON, String
+from sqlalchemy.ext.mutable import MutableDict
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wizard.extensions import db
+from wizard.models.base import UTCDateTime, utcnow
+
+
+class OnboardingStatus(str, enum.Enum):
+    """Where an onboarding stands, as support sees it."""
+
+    INVITED = "invited"          # created, link not opened yet
+    IN_PROGRESS = "in_progress"  # client has opened the link
+    COMPLETED = "completed"      # client finished the wizard
+    REVOKED = "revoked"          # support withdrew the invite
+    EXPIRED = "expired"          # not finished in time
+
+
+def new_public_id() -> str:
+    """128 bits of randomness: the id in URLs must not be guessable."""
+    return secrets.token_urlsafe(16)
+
+
+class Onboarding(db.Model):
+    __tablename__ = "onboarding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, index=True, default=new_public_id)
+    organisation: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    status: Mapped[OnboardingStatus] = mapped_column(
+        db.Enum(OnboardingStatus, native_enum=False, length=20,
+                values_callable=lambda e: [m.value for m in e]),
+        default=OnboardingStatus.INVITED, index=True)
+    # What the client answered per step, keyed by step name. Holds no secrets:
+    # credentials live encrypted in their own table.
+    # sha256 of the nonce in the current invite link; a new link replaces it.
+    invite_nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    answers: Mapped[dict] = mapped_column(MutableDict.as_mutable(JSON), default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status is not OnboardingStatus.COMPLETED and utcnow() >= self.expires_at
+
+    @property
+    def is_open(self) -> bool:
+        """The client may still work on it."""
+        return self.status in (OnboardingStatus.INVITED, OnboardingStatus.IN_PROGRESS) and not self.is_expired
+
+    def __repr__(self) -> str:
+        return f"<Onboarding {self.public_id} {self.status.value}>"

@@ -1,0 +1,71 @@
+"""Domain operations on onboardings. Views call these; they raise, never render."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from wizard.extensions import db
+from wizard.models import Actor, Onboarding, OnboardingStatus, record_event
+from wizard.models.base import utcnow
+from wizard.onboarding.steps import Step, machine
+
+LANGUAGES = ("nl", "en")
+
+
+class OnboardingError(Exception):
+    """A domain rule refused the operation; ``str(exc)`` is safe to show."""
+
+
+def create_onboarding(*, organisation: str, contact_email: str, contact_name: str | None = None,
+                      language: str = "nl", expires_days: int | None = None,
+                      actor: Actor = Actor.SUPPORT) -> Onboarding:
+    """Create an onboarding for one client organisation (not yet committed)."""
+    organisation = (organisation or "").strip()
+    contact_email = (contact_email or "").strip()
+    if not organisation:
+        raise OnboardingError("organisation is required")
+    if "@" not in contact_email:
+        raise OnboardingError("a valid contact email address is required")
+    if language not in LANGUAGES:
+        raise OnboardingError(f"language must be one of {', '.join(LANGUAGES)}")
+    days = expires_days if expires_days is not None else current_app.config["INVITE_MAX_AGE_DAYS"]
+    if days < 1:
+        raise OnboardingError("an invite must be valid for at least one day")
+    onboarding = Onboarding(
+        organisation=organisation, contact_email=contact_email,
+        contact_name=(contact_name or "").strip() or None, language=language,
+        status=OnboardingStatus.INVITED, answers={},
+        expires_at=utcnow() + timedelta(days=days))
+    db.session.add(onboarding)
+    db.session.flush()
+    record_event(onboarding, actor, "onboarding.created", organisation=organisation, language=language)
+    return onboarding
+
+
+def start_onboarding(onboarding: Onboarding) -> None:
+    """The client opened their link: the onboarding is in progress."""
+    if onboarding.status is OnboardingStatus.INVITED:
+        onboarding.status = OnboardingStatus.IN_PROGRESS
+        record_event(onboarding, Actor.CLIENT, "onboarding.started")
+
+
+def save_step(onboarding: Onboarding, step: Step, form) -> None:
+    """Apply a valid step form; finish the onboarding when the step says so."""
+    step.save(onboarding, form)
+    record_event(onboarding, Actor.CLIENT, "step.completed", step=step.name)
+    if step.completes_onboarding:
+        complete_onboarding(onboarding)
+
+
+def complete_onboarding(onboarding: Onboarding) -> None:
+    """Mark the onboarding complete after re-checking every step before "done"."""
+    if onboarding.status is OnboardingStatus.COMPLETED:
+        return
+    done = machine.get("done")
+    missing = machine.incomplete_before(onboarding, done)
+    if missing:
+        raise OnboardingError("steps not complete: " + ", ".join(s.name for s in missing))
+    onboarding.status = OnboardingStatus.COMPLETED
+    onboarding.completed_at = utcnow()
+    record_event(onboarding, Actor.CLIENT, "onboarding.completed")

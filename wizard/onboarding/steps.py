@@ -1,0 +1,168 @@
+"""The wizard's steps as data.
+
+``STEPS`` is the one ordered list of steps. A step is a small object that
+knows its name (the URL slug), its title, its template and form, when it
+applies, when it is complete, and how to save a valid form. The
+``StepMachine`` answers every ordering question (first unfinished step,
+next, previous, availability) so views and templates never do step arithmetic.
+
+Adding a step is one entry in ``STEPS``, a form and a template.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from wizard.models import Onboarding, OnboardingStatus
+from wizard.models.base import utcnow
+
+
+class Step:
+    """Contract for one wizard step.
+
+    Subclasses set ``name``, ``title`` and ``template`` and may override:
+    ``form_class`` (a FlaskForm; the default has only CSRF and a submit),
+    ``applies`` (whether this onboarding goes through the step at all),
+    ``is_complete`` (derived from stored data, never from the request),
+    ``context`` (extra template variables), ``initial`` (form defaults) and
+    ``save`` (apply a valid form to the onboarding; raise ``StepError`` to
+    show a message without saving anything).
+    """
+
+    name: str
+    title: str
+    template: str
+    form_class: type[FlaskForm] = FlaskForm
+    #: Steps that finish the onboarding when saved (the last step before "done").
+    completes_onboarding: bool = False
+
+    def applies(self, onboarding: Onboarding) -> bool:
+        return True
+
+    def is_complete(self, onboarding: Onboarding) -> bool:
+        return self.name in (onboarding.answers or {})
+
+    def context(self, onboarding: Onboarding) -> dict:
+        return {}
+
+    def initial(self, onboarding: Onboarding) -> dict:
+        return {}
+
+    def save(self, onboarding: Onboarding, form: FlaskForm) -> None:
+        mark_answered(onboarding, self.name)
+
+
+class StepError(Exception):
+    """A valid-looking submission that the domain refuses; the message is shown to the client."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def mark_answered(onboarding: Onboarding, step_name: str, **answer) -> None:
+    """Store a step's (non-secret) answer on the onboarding."""
+    onboarding.answers[step_name] = {"at": utcnow().isoformat(), **answer}
+
+
+class PlaceholderStep(Step):
+    """A step whose real content a later feature supplies; confirming it completes it."""
+
+    template = "onboarding/placeholder.html"
+
+    def __init__(self, name: str, title: str):
+        self.name = name
+        self.title = title
+
+
+class DoneStep(Step):
+    name = "done"
+    title = _l("Klaar")
+    template = "onboarding/done.html"
+
+    def is_complete(self, onboarding: Onboarding) -> bool:
+        return onboarding.status is OnboardingStatus.COMPLETED
+
+
+class EntitiesPlaceholder(PlaceholderStep):
+    completes_onboarding = True
+
+
+STEPS: tuple[Step, ...] = (
+    PlaceholderStep("terms", _l("Voorwaarden")),
+    PlaceholderStep("package", _l("Salarispakket")),
+    PlaceholderStep("method", _l("Koppelmethode")),
+    PlaceholderStep("credentials", _l("Inloggegevens")),
+    PlaceholderStep("validation", _l("Controle")),
+    EntitiesPlaceholder("entities", _l("Bedrijven")),
+    DoneStep(),
+)
+
+
+@dataclass(frozen=True)
+class StepState:
+    """What the progress indicator needs to know about one step."""
+
+    step: Step
+    number: int
+    complete: bool
+    available: bool
+    current: bool
+
+
+class StepMachine:
+    """Ordering rules over a declared list of steps, for one onboarding at a time."""
+
+    def __init__(self, steps: Iterable[Step]):
+        self.steps = tuple(steps)
+        names = [s.name for s in self.steps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"duplicate step names in {names}")
+
+    def get(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def applicable(self, onboarding: Onboarding) -> list[Step]:
+        return [s for s in self.steps if s.applies(onboarding)]
+
+    def first_unfinished(self, onboarding: Onboarding) -> Step:
+        """The step the client should be on: the first incomplete one (or the last step)."""
+        steps = self.applicable(onboarding)
+        return next((s for s in steps if not s.is_complete(onboarding)), steps[-1])
+
+    def is_available(self, onboarding: Onboarding, step: Step) -> bool:
+        """A step may be shown when it applies and every step before it is complete."""
+        steps = self.applicable(onboarding)
+        if step not in steps:
+            return False
+        return all(s.is_complete(onboarding) for s in steps[: steps.index(step)])
+
+    def next(self, onboarding: Onboarding, step: Step) -> Step | None:
+        steps = self.applicable(onboarding)
+        index = steps.index(step)
+        return steps[index + 1] if index + 1 < len(steps) else None
+
+    def previous(self, onboarding: Onboarding, step: Step) -> Step | None:
+        steps = self.applicable(onboarding)
+        index = steps.index(step)
+        return steps[index - 1] if index > 0 else None
+
+    def incomplete_before(self, onboarding: Onboarding, step: Step) -> list[Step]:
+        """Steps before ``step`` that are not complete (re-checked before finishing)."""
+        steps = self.applicable(onboarding)
+        return [s for s in steps[: steps.index(step)] if not s.is_complete(onboarding)]
+
+    def states(self, onboarding: Onboarding, current: Step) -> list[StepState]:
+        states, blocked = [], False
+        for number, step in enumerate(self.applicable(onboarding), start=1):
+            complete = step.is_complete(onboarding)
+            states.append(StepState(step, number, complete, not blocked, step is current))
+            blocked = blocked or not complete
+        return states
+
+
+machine = StepMachine(STEPS)

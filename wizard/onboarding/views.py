@@ -1,0 +1,98 @@
+"""Routes of the client wizard: parse, call one service, render."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+
+from wizard.extensions import db
+from wizard.invites import InviteError, InviteProblem, redeem_invite
+from wizard.models import Actor, OnboardingStatus, record_event
+from wizard.onboarding import bp
+from wizard.onboarding.service import save_step, start_onboarding
+from wizard.onboarding.session import bind, current_onboarding
+from wizard.onboarding.steps import StepError, machine
+
+INVITE_PROBLEM_STATUS = {
+    InviteProblem.MALFORMED: 400,
+    InviteProblem.EXPIRED: 410,
+    InviteProblem.UNKNOWN: 404,
+    InviteProblem.REPLACED: 410,
+    InviteProblem.REVOKED: 410,
+}
+
+
+@bp.after_request
+def no_referrer(response):
+    """Nothing under the wizard may leak its URL to another site."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/i/<path:token>")
+def open_invite(token: str):
+    """Exchange an invite token for a session, then go to a clean URL without the token."""
+    try:
+        onboarding = redeem_invite(token)
+    except InviteError as error:
+        db.session.rollback()
+        if error.problem is InviteProblem.COMPLETED:
+            return render_template("onboarding/already_done.html", onboarding=error.onboarding)
+        return render_template("errors/invite.html", problem=error.problem.value), \
+            INVITE_PROBLEM_STATUS[error.problem]
+    bind(onboarding)
+    start_onboarding(onboarding)
+    record_event(onboarding, Actor.CLIENT, "invite.opened",
+                 user_agent=request.user_agent.string[:200])
+    db.session.commit()
+    return redirect(url_for(".current"))
+
+
+def _onboarding_or_401():
+    onboarding = current_onboarding()
+    if onboarding is None:
+        abort(401)
+    return onboarding
+
+
+@bp.get("/onboarding/")
+def current():
+    onboarding = _onboarding_or_401()
+    return redirect(url_for(".step", name=machine.first_unfinished(onboarding).name))
+
+
+@bp.route("/onboarding/<name>", methods=["GET", "POST"])
+def step(name: str):
+    onboarding = _onboarding_or_401()
+    step = machine.get(name)
+    if step is None:
+        abort(404)
+    done = machine.get("done")
+    if onboarding.status is OnboardingStatus.COMPLETED and step is not done:
+        return redirect(url_for(".step", name=done.name))
+    if onboarding.status is not OnboardingStatus.COMPLETED and not onboarding.is_open:
+        return render_template("errors/invite.html", problem=(
+            "revoked" if onboarding.status is OnboardingStatus.REVOKED else "expired")), 410
+    if not machine.is_available(onboarding, step):
+        # Never jump ahead: go to the first step that still needs an answer.
+        return redirect(url_for(".step", name=machine.first_unfinished(onboarding).name))
+
+    form = step.form_class(data=step.initial(onboarding))
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            save_step(onboarding, step, form)
+        except StepError as error:
+            db.session.rollback()
+            target = getattr(form, error.field, None) if error.field else None
+            if target is not None:
+                target.errors = [*target.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            following = machine.next(onboarding, step)
+            return redirect(url_for(".step", name=(following or step).name))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        step.template, onboarding=onboarding, step=step, form=form,
+        steps=machine.states(onboarding, step),
+        previous=machine.previous(onboarding, step), **step.context(onboarding)), status

@@ -1,0 +1,3 @@
+from wizard import create_app
+
+app = create_app()
