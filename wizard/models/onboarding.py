@@ -37,6 +37,8 @@ class Onboarding(db.Model):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(320))
     language: Mapped[str] = mapped_column(String(5), default="nl")
+    # Which Nmbrs permission profile this client's integration needs (see wizard/nmbrs/profiles).
+    profile: Mapped[str] = mapped_column(String(40), default="payroll")
     status: Mapped[OnboardingStatus] = mapped_column(
         db.Enum(OnboardingStatus, native_enum=False, length=20,
                 values_callable=lambda e: [m.value for m in e]),

@@ -18,7 +18,7 @@ class OnboardingError(Exception):
 
 
 def create_onboarding(*, organisation: str, contact_email: str, contact_name: str | None = None,
-                      language: str = "nl", expires_days: int | None = None,
+                      language: str = "nl", profile: str = "payroll", expires_days: int | None = None,
                       actor: Actor = Actor.SUPPORT) -> Onboarding:
     """Create an onboarding for one client organisation (not yet committed)."""
     organisation = (organisation or "").strip()
@@ -34,12 +34,13 @@ def create_onboarding(*, organisation: str, contact_email: str, contact_name: st
         raise OnboardingError("an invite must be valid for at least one day")
     onboarding = Onboarding(
         organisation=organisation, contact_email=contact_email,
-        contact_name=(contact_name or "").strip() or None, language=language,
+        contact_name=(contact_name or "").strip() or None, language=language, profile=profile,
         status=OnboardingStatus.INVITED, answers={},
         expires_at=utcnow() + timedelta(days=days))
     db.session.add(onboarding)
     db.session.flush()
-    record_event(onboarding, actor, "onboarding.created", organisation=organisation, language=language)
+    record_event(onboarding, actor, "onboarding.created", organisation=organisation,
+                 language=language, profile=profile)
     return onboarding
 
 

@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('contact_name', sa.String(length=200), nullable=True),
     sa.Column('contact_email', sa.String(length=320), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
+    sa.Column('profile', sa.String(length=40), nullable=False),
     sa.Column('status', sa.Enum('invited', 'in_progress', 'completed', 'revoked', 'expired', name='onboardingstatus', native_enum=False, length=20), nullable=False),
     sa.Column('invite_nonce_hash', sa.String(length=64), nullable=True),
     sa.Column('answers', sa.JSON(), nullable=False),
