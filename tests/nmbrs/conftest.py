@@ -57,3 +57,13 @@ def scripted_server():
     server = ScriptedServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fresh_sandbox():
+    """A sandbox of its own, for tests that depend on the emulator's memory being empty."""
+    from tests.conftest import NmbrsSandboxServer
+
+    server = NmbrsSandboxServer(threads=8).start()
+    yield server
+    server.stop()
