@@ -91,7 +91,7 @@ def start_smtp_server(*, security: str = "none", cert_dir: Path | None = None,
         def authenticate(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and (
                 auth_data.login.decode(), auth_data.password.decode()) == credentials
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)
         kwargs.update(authenticator=authenticate, auth_require_tls=security == "starttls")
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
