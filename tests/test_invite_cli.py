@@ -120,6 +120,7 @@ def test_commands_name_an_unknown_id(runner):
         assert result.exit_code == 2 and "no onboarding with id '999'" in result.output
 
 
+@pytest.mark.both_databases
 def test_list_shows_state_without_secrets(app, runner, client):
     first = create(runner).output.strip().splitlines()[-1]
     app.config.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(),

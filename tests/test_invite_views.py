@@ -25,6 +25,7 @@ def test_opening_a_link_binds_a_session_and_redirects_to_a_clean_url(client, mak
     assert onboarding.status is OnboardingStatus.IN_PROGRESS
 
 
+@pytest.mark.both_databases
 def test_opening_is_recorded_first_and_last(client, make_onboarding):
     onboarding, link = make_onboarding()
     client.get(path_of(link), headers={"User-Agent": "Browser/1"})

@@ -62,6 +62,7 @@ def test_choosing_nmbrs_completes_the_step(client, wizard, on_package_step):
     assert on_package_step.answers["package"]["package"] == "nmbrs"
 
 
+@pytest.mark.both_databases
 def test_choosing_an_unsupported_package_records_interest_and_is_not_a_dead_end(
         client, wizard, on_package_step):
     response = wizard.submit("package", package="afas")

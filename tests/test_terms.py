@@ -78,6 +78,7 @@ def test_an_unticked_submit_shows_an_inline_error_and_saves_nothing(client, wiza
     assert snapshot() == before
 
 
+@pytest.mark.both_databases
 def test_acceptance_is_recorded_with_evidence(client, wizard, make_onboarding):
     onboarding, link = make_onboarding()
     wizard.open_invite(link)
