@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -88,7 +89,7 @@ class DoneStep(Step):
         return onboarding.status is OnboardingStatus.COMPLETED
 
 
-class EntitiesPlaceholder(PlaceholderStep):
+class FinishingPlaceholderStep(PlaceholderStep):
     completes_onboarding = True
 
 
@@ -102,7 +103,7 @@ STEPS: tuple[Step, ...] = (
     PlaceholderStep("method", _l("Koppelmethode")),
     PlaceholderStep("credentials", _l("Inloggegevens")),
     PlaceholderStep("validation", _l("Controle")),
-    EntitiesPlaceholder("entities", _l("Bedrijven")),
+    FinishingPlaceholderStep("entities", _l("Bedrijven")),
     DoneStep(),
 )
 
@@ -170,3 +171,8 @@ class StepMachine:
 
 
 machine = StepMachine(STEPS)
+
+
+def current_machine() -> StepMachine:
+    """The app's step machine (tests may install another flow in ``app.extensions``)."""
+    return current_app.extensions.get("step_machine", machine)

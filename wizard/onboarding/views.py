@@ -11,7 +11,7 @@ from wizard.models import OnboardingStatus
 from wizard.onboarding import bp
 from wizard.onboarding.service import save_step, start_onboarding
 from wizard.onboarding.session import bind, current_onboarding
-from wizard.onboarding.steps import StepError, machine
+from wizard.onboarding.steps import StepError, current_machine
 
 INVITE_PROBLEM_STATUS = {
     InviteProblem.MALFORMED: 400,
@@ -65,12 +65,13 @@ def _onboarding_or_401():
 @bp.get("/onboarding/")
 def current():
     onboarding = _onboarding_or_401()
-    return redirect(url_for(".step", name=machine.first_unfinished(onboarding).name))
+    return redirect(url_for(".step", name=current_machine().first_unfinished(onboarding).name))
 
 
 @bp.route("/onboarding/<name>", methods=["GET", "POST"])
 def step(name: str):
     onboarding = _onboarding_or_401()
+    machine = current_machine()
     step = machine.get(name)
     if step is None:
         abort(404)
