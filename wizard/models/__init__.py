@@ -1,13 +1,18 @@
 """Database models. Import from here so every table is registered with the metadata."""
 from wizard.models.audit import Actor, AuditEvent, record_event
 from wizard.models.credential import Credential
+from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import Onboarding, OnboardingStatus
+from wizard.models.terms import TermsAcceptance
 
 __all__ = [
     "Actor",
     "AuditEvent",
     "Credential",
+    "MailMessage",
+    "MailState",
     "Onboarding",
     "OnboardingStatus",
+    "TermsAcceptance",
     "record_event",
 ]

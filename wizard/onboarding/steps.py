@@ -93,9 +93,13 @@ class FinishingPlaceholderStep(PlaceholderStep):
     completes_onboarding = True
 
 
+# The real steps live in their own modules and build on the classes above.
+from wizard.onboarding.package import PackageStep  # noqa: E402
+from wizard.onboarding.terms import TermsStep  # noqa: E402
+
 STEPS: tuple[Step, ...] = (
-    PlaceholderStep("terms", _l("Voorwaarden")),
-    PlaceholderStep("package", _l("Salarispakket")),
+    TermsStep(),
+    PackageStep(),
     PlaceholderStep("method", _l("Koppelmethode")),
     PlaceholderStep("credentials", _l("Inloggegevens")),
     PlaceholderStep("validation", _l("Controle")),
