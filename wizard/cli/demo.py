@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -52,4 +53,15 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
             child.terminate()
 
 
-DEMO_SERVICES: list = []
+def start_sync_receiver(sandbox_port: int) -> subprocess.Popen:
+    """The reference sync backend, on the port of ``SYNC_URL`` (demo default 5002)."""
+    port = urlsplit(current_app.config["SYNC_URL"]).port or 5002
+    return start_background(["sandbox", "receiver", "--port", str(port)])
+
+
+def start_outbox_worker(sandbox_port: int) -> subprocess.Popen:
+    """The delivery worker that hands completed onboardings to the receiver."""
+    return start_background(["outbox", "deliver"])
+
+
+DEMO_SERVICES: list = [start_sync_receiver, start_outbox_worker]

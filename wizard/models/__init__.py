@@ -2,6 +2,7 @@
 from wizard.models.audit import Actor, AuditEvent, record_event
 from wizard.models.credential import Credential
 from wizard.models.onboarding import Onboarding, OnboardingStatus
+from wizard.models.outbox import OutboxMessage, OutboxState
 
 __all__ = [
     "Actor",
@@ -9,5 +10,7 @@ __all__ = [
     "Credential",
     "Onboarding",
     "OnboardingStatus",
+    "OutboxMessage",
+    "OutboxState",
     "record_event",
 ]

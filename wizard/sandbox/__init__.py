@@ -1,0 +1,1 @@
+"""Stand-ins for the systems around the wizard, for the demo and the tests."""
