@@ -8,6 +8,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 
@@ -35,6 +36,8 @@ class TemporaryPostgres:
         run_as: list[str] = []
         if os.geteuid() == 0:  # initdb refuses to run as root
             user = pwd.getpwnam("postgres")
+            # pytest's temp tree is private to root (0700): the postgres user could not reach it.
+            workdir = Path(tempfile.mkdtemp(prefix="wizard-test-pg-"))
             os.chown(workdir, user.pw_uid, user.pw_gid)
             run_as = ["runuser", "-u", "postgres", "--"]
         datadir = workdir / "data"
@@ -65,7 +68,7 @@ class TemporaryPostgres:
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "stop")
-        shutil.rmtree(self.datadir, ignore_errors=True)
+        shutil.rmtree(self.datadir.parent, ignore_errors=True)
 
 
 class ExternalPostgres:

@@ -29,12 +29,11 @@ CONNECT_TIMEOUT = 5
 USER_AGENT = "onboarding-wizard-handoff/1"
 
 
-def send(message: OutboxMessage, http: requests.Session) -> requests.Response:
-    """POST one message, signed per Standard Webhooks; raises ``requests.RequestException``."""
+def send(message_id: str, body: bytes, http: requests.Session) -> requests.Response:
+    """POST one message body, signed per Standard Webhooks; raises ``requests.RequestException``."""
     config = current_app.config
-    body = encode_body(message.payload)
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               **signed_headers(config["SYNC_WEBHOOK_SECRET"], message.message_id, body)}
+               **signed_headers(config["SYNC_WEBHOOK_SECRET"], message_id, body)}
     return http.post(config["SYNC_URL"], data=body, headers=headers,
                      timeout=(CONNECT_TIMEOUT, config["SYNC_TIMEOUT"]), allow_redirects=False)
 
@@ -43,8 +42,10 @@ def deliver_claimed(message_pk: int, token: str, http: requests.Session,
                     now: datetime | None = None) -> OutboxState | None:
     """Send one claimed message and record the outcome; returns the state it ended in."""
     message = db.session.get(OutboxMessage, message_pk, populate_existing=True)
+    message_id, body = message.message_id, encode_body(message.payload)
+    db.session.rollback()  # no transaction stays open while we wait on the network
     try:
-        response = send(message, http)
+        response = send(message_id, body, http)
     except requests.RequestException as error:
         status, error_text = None, f"{type(error).__name__}: {error}"
     else:
@@ -54,7 +55,7 @@ def deliver_claimed(message_pk: int, token: str, http: requests.Session,
         outcome = OutboxState.DELIVERED if record_delivered(message, token, status, now) else None
     else:
         outcome = record_failure(message, token, status=status, error=error_text, now=now)
-    log.info("outbox message %s attempt %d: %s (%s)", message.message_id, message.attempts,
+    log.info("outbox message %s attempt %d: %s (%s)", message_id, message.attempts,
              outcome.value if outcome else "claim lost", status if status is not None else "no answer")
     return outcome
 
