@@ -11,6 +11,8 @@ import hashlib
 import json
 import warnings
 
+from cryptography.exceptions import InvalidTag
+
 from wizard.models import Credential, Onboarding
 
 with warnings.catch_warnings():
@@ -104,7 +106,7 @@ def open_credentials(sealed: dict, private_key_pem: str) -> dict:
     try:
         key = JsonWebKey.import_key(private_key_pem, {"kty": "RSA"})
         result = JsonWebEncryption().deserialize_compact(sealed["jwe"], key)
-    except (JoseError, KeyError, TypeError, ValueError):
+    except (JoseError, InvalidTag, KeyError, TypeError, ValueError):
         raise PayloadError("the credentials cannot be decrypted with this key") from None
     if result["header"].get("alg") != JWE_ALG or result["header"].get("enc") != JWE_ENC:
         raise PayloadError("the credentials use an unexpected algorithm")
