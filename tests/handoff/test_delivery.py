@@ -214,3 +214,31 @@ def test_a_repeated_send_is_accepted_once(complete_with_credentials, receiver):
     assert first.json()["status"] == "accepted" and again.json()["status"] == "duplicate"
     assert again.status_code == 200
     assert len(receiver.store.accepted) == 1 and receiver.store.duplicates == 1
+
+
+def test_a_claim_is_exclusive_until_its_lease_expires(complete_with_credentials, app):
+    from wizard.handoff.service import claim_due
+
+    complete_with_credentials()
+    now = utcnow()
+    lease = timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"])
+    first = claim_due(now)
+    assert len(first.ids) == 1
+    assert claim_due(now).ids == ()
+    assert claim_due(now + lease - timedelta(seconds=1)).ids == ()
+    taken_over = claim_due(now + lease + timedelta(seconds=1))
+    assert taken_over.ids == first.ids and taken_over.token != first.token
+    assert db.session.get(OutboxMessage, first.ids[0]).attempts == 2
+
+
+def test_an_outcome_from_a_worker_that_lost_its_claim_is_ignored(complete_with_credentials, app):
+    from wizard.handoff.service import claim_due, record_delivered
+
+    onboarding = complete_with_credentials()
+    now = utcnow()
+    stale = claim_due(now)
+    current = claim_due(now + timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"] + 1))
+    assert record_delivered(db.session.get(OutboxMessage, stale.ids[0]), stale.token, 200) is False
+    message = outbox_message(onboarding)
+    assert message.state is OutboxState.SENDING and message.claim_token == current.token
+    assert onboarding.credential.secret is not None
