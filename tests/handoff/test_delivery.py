@@ -5,6 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from tests.handoff.conftest import free_port, outbox_message
@@ -206,8 +207,6 @@ def test_a_repeated_send_is_accepted_once(complete_with_credentials, receiver):
     onboarding = complete_with_credentials()
     message = outbox_message(onboarding)
     body = encode_body(message.payload)
-    import requests
-
     with requests.Session() as http:
         first = send(message.message_id, body, http)
         again = send(message.message_id, body, http)

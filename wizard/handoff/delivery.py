@@ -22,7 +22,6 @@ from wizard.handoff.retention import purge_due
 from wizard.handoff.service import claim_due, record_delivered, record_failure
 from wizard.handoff.signing import signed_headers
 from wizard.models import OutboxMessage, OutboxState
-from wizard.models.base import utcnow
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5
