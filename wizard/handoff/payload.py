@@ -101,10 +101,15 @@ def seal_credentials(plaintext: dict, public_key_pem: str) -> dict:
     return {"alg": JWE_ALG, "enc": JWE_ENC, "kid": header["kid"], "jwe": token.decode("ascii")}
 
 
-def open_credentials(sealed: dict, private_key_pem: str) -> dict:
-    """The receiver's side: decrypt a sealed credentials object; raises ``PayloadError``."""
+def import_private_key(private_key_pem: str):
+    """The receiver's key, imported once (importing checks the key, which is slow)."""
+    return JsonWebKey.import_key(private_key_pem, {"kty": "RSA"})
+
+
+def open_credentials(sealed: dict, private_key) -> dict:
+    """The receiver's side: decrypt sealed credentials (PEM or imported key); raises ``PayloadError``."""
     try:
-        key = JsonWebKey.import_key(private_key_pem, {"kty": "RSA"})
+        key = import_private_key(private_key) if isinstance(private_key, str) else private_key
         result = JsonWebEncryption().deserialize_compact(sealed["jwe"], key)
     except (JoseError, InvalidTag, KeyError, TypeError, ValueError):
         raise PayloadError("the credentials cannot be decrypted with this key") from None

@@ -19,7 +19,7 @@ from typing import Callable
 
 from flask import Flask, jsonify, request
 
-from wizard.handoff.payload import VERSION, PayloadError, open_credentials
+from wizard.handoff.payload import VERSION, PayloadError, import_private_key, open_credentials
 from wizard.handoff.signing import SignatureError, verify
 
 WEBHOOK_PATH = "/webhooks/onboarding"
@@ -81,6 +81,7 @@ def create_receiver_app(*, webhook_secret: str, private_key_pem: str, store: Rec
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     store = store if store is not None else ReceiverStore()
     app.extensions["receiver_store"] = store
+    private_key = import_private_key(private_key_pem)
 
     def check(body: bytes) -> tuple[str, dict]:
         try:
@@ -106,7 +107,7 @@ def create_receiver_app(*, webhook_secret: str, private_key_pem: str, store: Rec
                     store.duplicates += 1
                     return jsonify(status="duplicate", message_id=message_id), 200
                 try:
-                    credentials = open_credentials(payload["data"]["credentials"], private_key_pem)
+                    credentials = open_credentials(payload["data"]["credentials"], private_key)
                 except (PayloadError, KeyError, TypeError) as error:
                     raise Rejection(400, str(error) if isinstance(error, PayloadError)
                                     else "payload lacks data.credentials") from None
