@@ -62,8 +62,23 @@ def database_url(db_backend, tmp_path, request):
     return server.fresh_database_url()
 
 
+@pytest.fixture(scope="session")
+def sync_key_pair() -> tuple[str, str]:
+    """The test sync backend's RSA key pair (private PEM, public PEM), made once per session."""
+    from wizard.handoff.keys import generate_key_pair
+
+    return generate_key_pair(2048)
+
+
+@pytest.fixture(scope="session")
+def sync_webhook_secret() -> str:
+    from wizard.handoff.keys import new_webhook_secret
+
+    return new_webhook_secret()
+
+
 @pytest.fixture
-def app_config(tmp_path, database_url) -> dict:
+def app_config(tmp_path, database_url, sync_key_pair, sync_webhook_secret) -> dict:
     """The one explicit test configuration; tests may tweak it before ``app`` is built."""
     return {
         "ENV": "testing",
@@ -75,6 +90,10 @@ def app_config(tmp_path, database_url) -> dict:
         "MAIL_BACKEND": "file",
         "PUBLIC_URL": "http://127.0.0.1:5000",
         "LOG_FORMAT": "json",
+        # Port 9 (discard) on loopback: nothing listens; tests that deliver start a receiver.
+        "SYNC_URL": "http://127.0.0.1:9/webhooks/onboarding",
+        "SYNC_WEBHOOK_SECRET": sync_webhook_secret,
+        "SYNC_PUBLIC_KEY": sync_key_pair[1],
     }
 
 
@@ -198,9 +217,11 @@ def live_server(app):
 
 
 @pytest.fixture
-def simple_flow(app):
+def simple_flow(app, monkeypatch):
     """Install a small flow of confirm-only steps, so generic wizard rules are tested
-    independently of the real steps' forms."""
+    independently of the real steps' forms. Its onboardings carry no credentials, so the
+    hand-off to the sync backend (tested in tests/handoff and the real flows) is off."""
+    monkeypatch.setattr("wizard.onboarding.service.enqueue_handoff", lambda onboarding: None)
     from wizard.onboarding.steps import (DoneStep, FinishingPlaceholderStep, PlaceholderStep,
                                          StepMachine)
 

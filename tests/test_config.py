@@ -1,6 +1,10 @@
 """Configuration: embedded defaults for newcomers, a loud refusal in production."""
+import base64
+
 import pytest
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from wizard import create_app
 from wizard.config import SETTINGS, ConfigurationError, load_config
@@ -43,12 +47,17 @@ def test_production_starts_with_everything_set_and_uses_real_nmbrs(monkeypatch, 
     monkeypatch.setenv("WIZARD_DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
     monkeypatch.setenv("WIZARD_MAIL_BACKEND", "smtp")
     monkeypatch.setenv("WIZARD_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("WIZARD_SYNC_URL", "https://sync.example.nl/webhooks/onboarding")
+    monkeypatch.setenv("WIZARD_SYNC_WEBHOOK_SECRET", "whsec_" + base64.b64encode(b"s" * 32).decode())
+    public_pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key() \
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    monkeypatch.setenv("WIZARD_SYNC_PUBLIC_KEY", public_pem.decode())
     config = load_config()
     assert config["SECRET_KEY"] == "new-key-0123456789"
     assert config["SECRET_KEYS"] == ["new-key-0123456789", "old-key-0123456789"]
     assert config["NMBRS_SOAP_URL"] == "https://api.nmbrs.nl/soap/v3/"
     assert config["SESSION_COOKIE_SECURE"] is True
-    assert not (tmp_path / "secret_key").exists()  # production never generates keys
+    assert not any(tmp_path.iterdir())  # production never generates keys
 
 
 def test_development_generates_keys_once_and_keeps_them(tmp_path):

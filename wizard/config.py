@@ -18,6 +18,10 @@ PREFIX = "WIZARD_"
 ENVIRONMENTS = ("development", "production", "testing")
 NMBRS_PRODUCTION_SOAP_URL = "https://api.nmbrs.nl/soap/v3/"
 SANDBOX_SOAP_URL = "http://127.0.0.1:5001/soap/v3/"
+DEMO_SYNC_URL = "http://127.0.0.1:5002/webhooks/onboarding"
+#: Generated in development: the demo receiver's private key (never in git).
+DEMO_RECEIVER_KEY_FILE = "sync_receiver_key.pem"
+DEMO_WEBHOOK_SECRET_FILE = "sync_webhook_secret"
 MAIL_BACKENDS = ("smtp", "file")
 SMTP_SECURITY = ("starttls", "ssl", "none")
 
@@ -90,6 +94,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SANDBOX_LATENCY", "SANDBOX_LATENCY", "0", False,
             "Seconds the local Nmbrs sandbox (`flask sandbox serve`, `make demo`) adds to every "
             "call, to feel a slow Nmbrs or benchmark the probe."),
+    Setting("SYNC_URL", "SYNC_URL", None, True,
+            "URL of the sync backend's webhook that receives completed onboardings. "
+            f"Development default: the demo receiver `{DEMO_SYNC_URL}`."),
+    Setting("SYNC_WEBHOOK_SECRET", "SYNC_WEBHOOK_SECRET", None, True,
+            "Standard Webhooks signing secret shared with the sync backend (`whsec_` + base64). "
+            f"Development default: generated in `instance/{DEMO_WEBHOOK_SECRET_FILE}`."),
+    Setting("SYNC_PUBLIC_KEY", "SYNC_PUBLIC_KEY", None, True,
+            "The sync backend's RSA public key (PEM text, or the path of a PEM file); "
+            "credentials in the hand-off are encrypted to it. Development default: the public "
+            f"half of the demo receiver's key pair, generated in `instance/{DEMO_RECEIVER_KEY_FILE}`."),
+    Setting("SYNC_TIMEOUT", "SYNC_TIMEOUT", "10", False,
+            "Seconds the delivery worker waits for the sync backend to answer one hand-off."),
+    Setting("OUTBOX_POLL_SECONDS", "OUTBOX_POLL_SECONDS", "5", False,
+            "Seconds the delivery worker sleeps when nothing is due."),
+    Setting("OUTBOX_LEASE_SECONDS", "OUTBOX_LEASE_SECONDS", "120", False,
+            "Seconds a worker holds a claimed message; if it dies, another worker takes the "
+            "message over after this. Must exceed `SYNC_TIMEOUT`."),
+    Setting("CREDENTIAL_RETENTION_HOURS", "CREDENTIAL_RETENTION_HOURS", "0", False,
+            "Hours the wizard keeps its encrypted copy of a client's credentials after the "
+            "sync backend confirmed the hand-off. `0` purges them at once."),
     Setting("LOG_LEVEL", "LOG_LEVEL", "INFO", False, "Python log level."),
     Setting("LOG_FORMAT", "LOG_FORMAT", "json", False,
             "`json` (one object per line) or `text`."),
@@ -163,6 +187,8 @@ def load_config(overrides: dict | None = None) -> dict:
                 "WIZARD_ENCRYPTION_KEYS holds a value that is not a Fernet key "
                 "(32 url-safe base64-encoded bytes).") from exc
 
+    sync = _sync_settings(raw, overrides, instance)
+
     mail_backend = get("MAIL_BACKEND") or "file"
     if mail_backend not in MAIL_BACKENDS:
         raise ConfigurationError(f"WIZARD_MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}.")
@@ -180,6 +206,10 @@ def load_config(overrides: dict | None = None) -> dict:
             "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
             "NMBRS_PROBE_WORKERS": int(get("NMBRS_PROBE_WORKERS")),
             "SANDBOX_LATENCY": float(get("SANDBOX_LATENCY")),
+            "SYNC_TIMEOUT": float(get("SYNC_TIMEOUT")),
+            "OUTBOX_POLL_SECONDS": float(get("OUTBOX_POLL_SECONDS")),
+            "OUTBOX_LEASE_SECONDS": int(get("OUTBOX_LEASE_SECONDS")),
+            "CREDENTIAL_RETENTION_HOURS": float(get("CREDENTIAL_RETENTION_HOURS")),
         }
     except ValueError as exc:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc
@@ -218,6 +248,27 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         **numbers,
+        **sync,
     }
     config.update(overrides)
     return config
+
+
+def _sync_settings(raw: dict, overrides: dict, instance: Path) -> dict:
+    """Where and how hand-offs go; development generates a demo secret and key pair."""
+    from wizard.handoff.keys import (
+        KeyProblem, check_webhook_secret, demo_key_pair, load_public_key_pem, new_webhook_secret)
+
+    settings = {
+        "SYNC_URL": raw["SYNC_URL"] or overrides.get("SYNC_URL") or DEMO_SYNC_URL,
+        "SYNC_WEBHOOK_SECRET": raw["SYNC_WEBHOOK_SECRET"] or overrides.get("SYNC_WEBHOOK_SECRET")
+        or _persisted_key(instance, DEMO_WEBHOOK_SECRET_FILE, new_webhook_secret),
+    }
+    public_key = raw["SYNC_PUBLIC_KEY"] or overrides.get("SYNC_PUBLIC_KEY")
+    try:
+        check_webhook_secret(settings["SYNC_WEBHOOK_SECRET"])
+        settings["SYNC_PUBLIC_KEY"] = (load_public_key_pem(public_key) if public_key
+                                       else demo_key_pair(instance / DEMO_RECEIVER_KEY_FILE)[1])
+    except KeyProblem as error:
+        raise ConfigurationError(str(error)) from None
+    return settings

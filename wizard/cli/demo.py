@@ -1,14 +1,15 @@
 """``flask demo``: everything a newcomer needs in one process tree.
 
-Migrates the embedded SQLite database, creates a demo invite, prints the link,
-and serves the app with waitress. Companion services (the Nmbrs sandbox, the
-sync receiver) are started by the functions in ``DEMO_SERVICES``.
+Migrates the embedded SQLite database, starts the companion services (the Nmbrs
+sandbox, the reference sync receiver and the outbox delivery worker), creates a
+demo invite, prints its link and serves the app with waitress.
 """
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -24,36 +25,6 @@ def start_background(args: list[str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", *args])
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--sandbox-port", default=5001, show_default=True, type=int)
-@with_appcontext
-def demo_command(host: str, port: int, sandbox_port: int) -> None:
-    """Migrate, create a demo invite, print its link and serve the app."""
-    from waitress import serve
-
-    if not os.environ.get("WIZARD_PUBLIC_URL"):
-        current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
-    upgrade(directory=current_app.extensions["migrate"].directory)
-    link = create_invite(organisation="Demo Bakkerij B.V.", contact_email="hr@demo.example",
-                         contact_name="Sanne de Vries", actor=Actor.SYSTEM).link
-    children = [start(sandbox_port) for start in DEMO_SERVICES]
-    click.echo("")
-    click.echo(f"  Wizard:       {current_app.config['PUBLIC_URL']}/")
-    click.echo(f"  Health:       {current_app.config['PUBLIC_URL']}/healthz")
-    click.echo(f"  Invite link:  {link}")
-    click.echo("")
-    try:
-        serve(current_app._get_current_object(), host=host, port=port, threads=8)
-    finally:
-        for child in children:
-            child.terminate()
-
-
-DEMO_SERVICES: list = []
-
-
 def start_nmbrs_sandbox(sandbox_port: int) -> subprocess.Popen:
     """The local Nmbrs SOAP sandbox, and the scenario logins a newcomer can try in the wizard."""
     from wizard.sandbox import load_logins
@@ -67,4 +38,45 @@ def start_nmbrs_sandbox(sandbox_port: int) -> subprocess.Popen:
     return process
 
 
-DEMO_SERVICES.append(start_nmbrs_sandbox)
+def start_sync_receiver(sandbox_port: int) -> subprocess.Popen:
+    """The reference sync backend, on the port of ``SYNC_URL`` (demo default 5002)."""
+    port = urlsplit(current_app.config["SYNC_URL"]).port or 5002
+    return start_background(["sandbox", "receiver", "--port", str(port)])
+
+
+def start_outbox_worker(sandbox_port: int) -> subprocess.Popen:
+    """The delivery worker that hands completed onboardings to the receiver."""
+    return start_background(["outbox", "deliver"])
+
+
+DEMO_SERVICES = (start_nmbrs_sandbox, start_sync_receiver, start_outbox_worker)
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--sandbox-port", default=5001, show_default=True, type=int)
+@with_appcontext
+def demo_command(host: str, port: int, sandbox_port: int) -> None:
+    """Migrate, start the companion services, create a demo invite, print its link, serve."""
+    from waitress import serve
+
+    # Explicit settings win; otherwise the links and the sandbox follow the chosen ports.
+    if not os.environ.get("WIZARD_PUBLIC_URL"):
+        current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
+    if not os.environ.get("WIZARD_NMBRS_SOAP_URL"):
+        current_app.config["NMBRS_SOAP_URL"] = f"http://127.0.0.1:{sandbox_port}/soap/v3/"
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    children = [start(sandbox_port) for start in DEMO_SERVICES]
+    link = create_invite(organisation="Demo Bakkerij B.V.", contact_email="hr@demo.example",
+                         contact_name="Sanne de Vries", actor=Actor.SYSTEM).link
+    click.echo("")
+    click.echo(f"  Wizard:       {current_app.config['PUBLIC_URL']}/")
+    click.echo(f"  Health:       {current_app.config['PUBLIC_URL']}/healthz")
+    click.echo(f"  Invite link:  {link}")
+    click.echo("")
+    try:
+        serve(current_app._get_current_object(), host=host, port=port, threads=8)
+    finally:
+        for child in children:
+            child.terminate()

@@ -1,4 +1,5 @@
-"""``flask sandbox ...``: run the local Nmbrs SOAP v3 emulator and show its scenario logins."""
+"""``flask sandbox ...``: the local Nmbrs SOAP v3 emulator, its scenario logins, and the
+reference sync receiver."""
 from __future__ import annotations
 
 import json
@@ -7,10 +8,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from wizard.cli.sandbox_receiver import receiver
 from wizard.sandbox import load_logins, make_sandbox_app
 
 
-@click.group("sandbox", help="The local Nmbrs SOAP v3 sandbox.")
+@click.group("sandbox", help="Local stand-ins for Nmbrs and the sync backend.")
 def sandbox_group() -> None:
     pass
 
@@ -44,3 +46,6 @@ def logins(as_json: bool) -> None:
     for entry in entries:
         click.echo(f"{entry['scenario']:<17} {entry['username']:<46} {entry['token']}")
         click.echo(f"{'':<17} {entry['description']}")
+
+
+sandbox_group.add_command(receiver)

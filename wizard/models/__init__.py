@@ -4,6 +4,7 @@ from wizard.models.credential import Credential
 from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import Onboarding, OnboardingStatus
 from wizard.models.terms import TermsAcceptance
+from wizard.models.outbox import OutboxMessage, OutboxState
 
 __all__ = [
     "Actor",
@@ -14,5 +15,7 @@ __all__ = [
     "Onboarding",
     "OnboardingStatus",
     "TermsAcceptance",
+    "OutboxMessage",
+    "OutboxState",
     "record_event",
 ]

@@ -7,6 +7,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from wizard.extensions import db
+from wizard.handoff.service import HandoffError, enqueue_handoff
 from wizard.models import Actor, Onboarding, OnboardingStatus, record_event
 from wizard.models.base import utcnow
 from wizard.nmbrs import available_profiles
@@ -80,3 +81,8 @@ def complete_onboarding(onboarding: Onboarding) -> None:
     onboarding.status = OnboardingStatus.COMPLETED
     onboarding.completed_at = utcnow()
     record_event(onboarding, Actor.CLIENT, "onboarding.completed")
+    try:
+        # Same transaction as the status change: completed means the hand-off is queued.
+        enqueue_handoff(onboarding)
+    except HandoffError as error:
+        raise OnboardingError(f"cannot hand off: {error}") from None

@@ -1,0 +1,84 @@
+"""The version 1 body: valid per the published schema, secrets only inside the JWE."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from tests.handoff.conftest import COMPANIES, outbox_message
+from wizard.handoff.keys import generate_key_pair
+from wizard.handoff.payload import PayloadError, encode_body, key_id, open_credentials, redact
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "handoff-v1.schema.json").read_text())
+validator = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
+
+
+def test_schema_is_itself_valid():
+    Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_produced_payload_matches_the_schema(complete_with_credentials):
+    onboarding = complete_with_credentials()
+    payload = json.loads(encode_body(outbox_message(onboarding).payload))
+    assert list(validator.iter_errors(payload)) == []
+    data = payload["data"]
+    assert data["onboarding_id"] == onboarding.public_id
+    assert data["organisation"]["name"] == onboarding.organisation
+    assert data["connection"] == {"method": "token", "domain": "devries", "username": "hr@devries.example"}
+    assert data["companies"] == COMPANIES and data["payroll_package"] == "nmbrs"
+    assert data["validation"]["required_ok"] is True and data["profile"] == "payroll"
+
+
+def test_the_schema_rejects_a_body_with_clear_text_credentials(complete_with_credentials):
+    payload = outbox_message(complete_with_credentials()).payload
+    payload["data"]["credentials"] = {"token": "abc", "username": "x"}
+    assert list(validator.iter_errors(payload))
+
+
+def test_no_secret_in_clear_text_in_the_body(complete_with_credentials):
+    token = "nmbrsClearTextCheck0123456789abc"
+    body = encode_body(outbox_message(complete_with_credentials(token=token)).payload)
+    assert token.encode() not in body and b'"token":' not in body
+
+
+def test_the_jwe_decrypts_only_with_the_right_private_key(complete_with_credentials, sync_key_pair):
+    token = "nmbrsJweCheck0123456789abcdefghi"
+    onboarding = complete_with_credentials(token=token)
+    sealed = outbox_message(onboarding).payload["data"]["credentials"]
+    assert sealed["kid"] == key_id(sync_key_pair[1])
+
+    opened = open_credentials(sealed, sync_key_pair[0])
+    assert opened == {"onboarding_id": onboarding.public_id, "method": "token",
+                      "secret": {"username": "hr@devries.example", "token": token, "domain": "devries"}}
+    with pytest.raises(PayloadError):
+        open_credentials(sealed, generate_key_pair(2048)[0])
+    broken = {**sealed, "jwe": sealed["jwe"][:-4] + ("AAAA" if not sealed["jwe"].endswith("AAAA") else "BBBB")}
+    with pytest.raises(PayloadError):
+        open_credentials(broken, sync_key_pair[0])
+
+
+def test_redaction_keeps_a_digest_instead_of_the_jwe(complete_with_credentials):
+    payload = outbox_message(complete_with_credentials()).payload
+    jwe = payload["data"]["credentials"]["jwe"]
+    kept = redact(payload)["data"]["credentials"]
+    assert "jwe" not in kept and kept["sha256"] == hashlib.sha256(jwe.encode()).hexdigest()
+    assert redact(redact(payload)) == redact(payload)
+
+
+@pytest.mark.parametrize("missing", ["package", "method", "validation", "entities"])
+def test_an_onboarding_missing_an_answer_cannot_complete(make_onboarding, missing):
+    from tests.handoff.conftest import contract_answers
+    from wizard.extensions import db
+    from wizard.models import Credential
+    from wizard.onboarding.service import OnboardingError, complete_onboarding
+
+    onboarding, _ = make_onboarding()
+    answers = contract_answers()
+    answers[missing] = {"at": answers[missing]["at"]}  # answered, but without its data
+    onboarding.answers.update(answers)
+    db.session.add(Credential(onboarding=onboarding, method="token", secret={"token": "x"}))
+    with pytest.raises(OnboardingError, match=missing):
+        complete_onboarding(onboarding)

@@ -1,0 +1,133 @@
+"""The hand-off body, version 1 (docs/handoff.md, docs/handoff-v1.schema.json).
+
+Everything the sync backend needs about a completed onboarding. The only
+secret, the client's credentials, travels as a compact JWE (RSA-OAEP-256 +
+A256GCM) encrypted to the backend's public key: the wizard can seal it but
+never open it again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+
+from cryptography.exceptions import InvalidTag
+
+from wizard.models import Credential, Onboarding
+
+with warnings.catch_warnings():
+    # authlib announces a move of its JOSE module to joserfc; the API we use is stable until 2.0.
+    # Its deprecate module installs an "always" filter on import, so ours must come after it.
+    from authlib.deprecate import AuthlibDeprecationWarning
+    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+    from authlib.jose import JsonWebEncryption, JsonWebKey
+    from authlib.jose.errors import JoseError
+
+EVENT_TYPE = "onboarding.completed"
+VERSION = 1
+JWE_ALG = "RSA-OAEP-256"
+JWE_ENC = "A256GCM"
+
+
+class PayloadError(ValueError):
+    """The onboarding lacks something the hand-off must carry; names the gap, never a value."""
+
+
+def build_payload(onboarding: Onboarding, credential: Credential | None, public_key_pem: str) -> dict:
+    """The version 1 body for a completed onboarding, credentials sealed for the backend."""
+    if credential is None or credential.secret is None:
+        raise PayloadError("the onboarding has no stored credentials to hand off")
+    answers = onboarding.answers or {}
+    missing = [name for name, key in (("package", "package"), ("method", "method"),
+                                      ("validation", "required_ok"), ("entities", "companies"))
+               if key not in answers.get(name, {})]
+    if missing:
+        raise PayloadError("the onboarding has no answer for: " + ", ".join(missing))
+    login = answers.get("credentials", {})
+    validation = answers["validation"]
+    entities = answers["entities"]
+    return {
+        "type": EVENT_TYPE,
+        "version": VERSION,
+        "timestamp": onboarding.completed_at.isoformat(),
+        "data": {
+            "onboarding_id": onboarding.public_id,
+            "organisation": {
+                "name": onboarding.organisation,
+                "contact_name": onboarding.contact_name,
+                "contact_email": onboarding.contact_email,
+                "language": onboarding.language,
+            },
+            "payroll_package": answers["package"]["package"],
+            "profile": onboarding.profile,
+            "connection": {
+                "method": answers["method"]["method"],
+                "domain": login.get("domain") or credential.secret.get("domain"),
+                "username": login.get("username"),
+            },
+            "debtors": [_pick(d, "id", "number", "name") for d in entities.get("debtors", [])],
+            "companies": [_pick(c, "id", "number", "name", "debtor_id") for c in entities["companies"]],
+            "validation": {
+                "run_id": validation.get("run_id"),
+                "validated_at": validation.get("at"),
+                "required_ok": bool(validation["required_ok"]),
+                "checked": validation.get("checked", 0),
+                "ok": validation.get("ok", 0),
+                "optional_failed": list(validation.get("optional_failed", [])),
+            },
+            "credentials": seal_credentials(
+                {"onboarding_id": onboarding.public_id, "method": credential.method,
+                 "secret": credential.secret}, public_key_pem),
+        },
+    }
+
+
+def _pick(item: dict, *keys: str) -> dict:
+    return {key: item.get(key) for key in keys}
+
+
+def key_id(public_key_pem: str) -> str:
+    """RFC 7638 thumbprint of the backend key, so it can tell which of its keys to use."""
+    return JsonWebKey.import_key(public_key_pem, {"kty": "RSA"}).thumbprint()
+
+
+def seal_credentials(plaintext: dict, public_key_pem: str) -> dict:
+    """Encrypt a JSON object to the backend's RSA public key as a compact JWE."""
+    header = {"alg": JWE_ALG, "enc": JWE_ENC, "cty": "application/json",
+              "kid": key_id(public_key_pem)}
+    key = JsonWebKey.import_key(public_key_pem, {"kty": "RSA"})
+    token = JsonWebEncryption().serialize_compact(
+        header, json.dumps(plaintext, separators=(",", ":")).encode(), key)
+    return {"alg": JWE_ALG, "enc": JWE_ENC, "kid": header["kid"], "jwe": token.decode("ascii")}
+
+
+def import_private_key(private_key_pem: str):
+    """The receiver's key, imported once (importing checks the key, which is slow)."""
+    return JsonWebKey.import_key(private_key_pem, {"kty": "RSA"})
+
+
+def open_credentials(sealed: dict, private_key) -> dict:
+    """The receiver's side: decrypt sealed credentials (PEM or imported key); raises ``PayloadError``."""
+    try:
+        key = import_private_key(private_key) if isinstance(private_key, str) else private_key
+        result = JsonWebEncryption().deserialize_compact(sealed["jwe"], key)
+    except (JoseError, InvalidTag, KeyError, TypeError, ValueError):
+        raise PayloadError("the credentials cannot be decrypted with this key") from None
+    if result["header"].get("alg") != JWE_ALG or result["header"].get("enc") != JWE_ENC:
+        raise PayloadError("the credentials use an unexpected algorithm")
+    return json.loads(result["payload"])
+
+
+def redact(payload: dict) -> dict:
+    """The payload as kept after delivery: the JWE replaced by its SHA-256 digest."""
+    sealed = payload["data"]["credentials"]
+    if "jwe" not in sealed:
+        return payload
+    kept = {key: value for key, value in sealed.items() if key != "jwe"}
+    kept["sha256"] = hashlib.sha256(sealed["jwe"].encode("ascii")).hexdigest()
+    return {**payload, "data": {**payload["data"], "credentials": kept}}
+
+
+def encode_body(payload: dict) -> bytes:
+    """The exact bytes sent (and signed): compact, key-sorted UTF-8 JSON."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
