@@ -16,8 +16,7 @@ from typing import Iterable
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from wizard.models import Onboarding, OnboardingStatus
-from wizard.models.base import utcnow
+from wizard.models import Onboarding
 
 
 class Step:
@@ -38,6 +37,9 @@ class Step:
     form_class: type[FlaskForm] = FlaskForm
     #: Steps that finish the onboarding when saved (the last step before "done").
     completes_onboarding: bool = False
+    #: Side actions besides saving, posted to ``/onboarding/<name>/<action>`` (e.g. "check");
+    #: ``perform`` carries them out, then the step is shown again.
+    actions: tuple[str, ...] = ()
 
     def applies(self, onboarding: Onboarding) -> bool:
         return True
@@ -54,6 +56,9 @@ class Step:
     def save(self, onboarding: Onboarding, form: FlaskForm) -> None:
         mark_answered(onboarding, self.name)
 
+    def perform(self, action: str, onboarding: Onboarding) -> None:
+        raise NotImplementedError(action)
+
 
 class StepError(Exception):
     """A valid-looking submission that the domain refuses; the message is shown to the client."""
@@ -66,7 +71,7 @@ class StepError(Exception):
 
 def mark_answered(onboarding: Onboarding, step_name: str, **answer) -> None:
     """Store a step's (non-secret) answer on the onboarding."""
-    onboarding.answers[step_name] = {"at": utcnow().isoformat(), **answer}
+    onboarding.set_answer(step_name, **answer)
 
 
 class PlaceholderStep(Step):
@@ -79,26 +84,20 @@ class PlaceholderStep(Step):
         self.title = title
 
 
-class DoneStep(Step):
-    name = "done"
-    title = _l("Klaar")
-    template = "onboarding/done.html"
-
-    def is_complete(self, onboarding: Onboarding) -> bool:
-        return onboarding.status is OnboardingStatus.COMPLETED
-
-
-class EntitiesPlaceholder(PlaceholderStep):
-    completes_onboarding = True
-
+# The step modules import the contract above, so they are imported after it.
+from wizard.onboarding.credentials import CredentialsStep  # noqa: E402
+from wizard.onboarding.done import DoneStep  # noqa: E402
+from wizard.onboarding.entities import EntitiesStep  # noqa: E402
+from wizard.onboarding.method import MethodStep  # noqa: E402
+from wizard.onboarding.validation import ValidationStep  # noqa: E402
 
 STEPS: tuple[Step, ...] = (
     PlaceholderStep("terms", _l("Voorwaarden")),
     PlaceholderStep("package", _l("Salarispakket")),
-    PlaceholderStep("method", _l("Koppelmethode")),
-    PlaceholderStep("credentials", _l("Inloggegevens")),
-    PlaceholderStep("validation", _l("Controle")),
-    EntitiesPlaceholder("entities", _l("Bedrijven")),
+    MethodStep(),
+    CredentialsStep(),
+    ValidationStep(),
+    EntitiesStep(),
     DoneStep(),
 )
 

@@ -1,0 +1,34 @@
+"""The end-of-wizard summary, shared by the done page and the confirmation email."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wizard.connection.credentials import domain_host
+from wizard.models import Onboarding
+
+
+@dataclass(frozen=True)
+class ConnectionSummary:
+    organisation: str
+    package: str
+    method: str
+    environment: str
+    companies: list[dict]
+    debtors: list[dict]
+
+
+PACKAGE_NAMES = {"nmbrs": "Visma Nmbrs"}
+
+
+def connection_summary(onboarding: Onboarding) -> ConnectionSummary:
+    """What the client set up, from the stored (non-secret) answers."""
+    answers = onboarding.answers or {}
+    package = answers.get("package", {}).get("package", "")
+    return ConnectionSummary(
+        organisation=onboarding.organisation,
+        package=PACKAGE_NAMES.get(package, package),
+        method=answers.get("method", {}).get("method", ""),
+        environment=domain_host(answers.get("credentials", {}).get("domain", "")),
+        companies=answers.get("entities", {}).get("companies", []),
+        debtors=answers.get("entities", {}).get("debtors", []),
+    )
