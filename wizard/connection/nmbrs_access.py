@@ -13,9 +13,8 @@ def connector_credentials(credentials: TokenCredentials) -> NmbrsCredentials:
 
 
 def client():
-    """A SOAP client aimed at the configured Nmbrs (production, sandbox or the emulator)."""
-    return nmbrs_client(current_app.config["NMBRS_SOAP_URL"],
-                        timeout=current_app.config["NMBRS_TIMEOUT"])
+    """The SOAP client aimed at the configured Nmbrs (production, sandbox or the emulator)."""
+    return nmbrs_client()
 
 
 def probe_workers() -> int:

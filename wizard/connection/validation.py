@@ -9,14 +9,14 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from wizard.connection.credentials import (normalise_domain, set_discovered_domain,
+from wizard.connection.credentials import (DomainError, normalise_domain, set_discovered_domain,
                                            stored_token_credentials)
 from wizard.connection.entities import store_snapshot
 from wizard.connection.nmbrs_access import client, connector_credentials, probe_workers, profile_for
 from wizard.extensions import db
 from wizard.models import Actor, Onboarding, ValidationRun, record_event
 from wizard.models.base import utcnow
-from wizard.nmbrs import NmbrsError, discover_domain, probe_permissions
+from wizard.nmbrs import probe_permissions
 
 
 class NoCredentials(Exception):
@@ -29,27 +29,22 @@ def run_validation(onboarding: Onboarding) -> ValidationRun:
     if credentials is None:
         raise NoCredentials()
     started_at, started = utcnow(), time.monotonic()
-    if not credentials.domain:
-        try:
-            domain = normalise_domain(discover_domain(connector_credentials(credentials),
-                                                      client=client()))
-        except (NmbrsError, ValueError):
-            domain = ""
-        if domain:
-            set_discovered_domain(onboarding, domain)
-            credentials = stored_token_credentials(onboarding)
-
     profile = profile_for(onboarding)
     report = probe_permissions(connector_credentials(credentials), profile,
                                client=client(), workers=probe_workers())
+    if report.domain and not credentials.domain:
+        try:
+            set_discovered_domain(onboarding, normalise_domain(report.domain))
+        except DomainError:
+            pass  # an odd answer from Nmbrs; the run itself still counts
     operations = [{
         "service": check.service, "operation": check.operation, "required": check.required,
         "status": _value(check.status), "code": check.code,
-        "kind": _value(check.kind), "ms": check.ms,
+        "kind": _value(check.kind), "ms": round(check.ms),
     } for check in report.operations]
     run = ValidationRun(
         onboarding=onboarding, started_at=started_at, profile=profile.name, username=credentials.username,
-        domain=credentials.domain or None, authenticated=report.authenticated,
+        domain=report.domain or credentials.domain or None, authenticated=report.authenticated,
         failure=_value(report.failure), required_ok=bool(report.authenticated and report.required_ok),
         checked=len(operations), ok_count=sum(op["status"] == "ok" for op in operations),
         operations=operations, duration_ms=int((time.monotonic() - started) * 1000))

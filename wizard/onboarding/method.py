@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from wizard.connection.methods import METHODS, available_methods, choose_method, chosen_method
@@ -14,7 +15,8 @@ from wizard.onboarding.steps import Step
 class MethodForm(FlaskForm):
     method = RadioField(
         _l("Hoe wil je Nmbrs koppelen?"),
-        choices=[("token", _l("Met een API-token")), ("oauth", _l("Inloggen met Nmbrs"))],
+        choices=[SelectChoice("token", _l("Met een API-token")),
+                 SelectChoice("oauth", _l("Inloggen met Nmbrs"))],
         validators=[InputRequired(message=_l("Kies hoe je Nmbrs wilt koppelen."))])
 
     def validate_method(self, field) -> None:
