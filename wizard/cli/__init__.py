@@ -1,8 +1,10 @@
 """Command groups for ``flask --app wsgi ...``; each lives in its own module."""
 from wizard.cli.demo import demo_command
 from wizard.cli.invite import invite_group
+from wizard.cli.mail import mail_group
 
 
 def register_commands(app) -> None:
     app.cli.add_command(invite_group)
+    app.cli.add_command(mail_group)
     app.cli.add_command(demo_command)

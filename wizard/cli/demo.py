@@ -14,10 +14,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from wizard.extensions import db
-from wizard.invites import issue_invite_link
+from wizard.invites import create_invite
 from wizard.models import Actor
-from wizard.onboarding.service import create_onboarding
 
 
 def start_background(args: list[str]) -> subprocess.Popen:
@@ -35,10 +33,8 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
     from waitress import serve
 
     upgrade(directory=current_app.extensions["migrate"].directory)
-    onboarding = create_onboarding(organisation="Demo Bakkerij B.V.", contact_email="hr@demo.example",
-                                   contact_name="Sanne de Vries", actor=Actor.SYSTEM)
-    link = issue_invite_link(onboarding)
-    db.session.commit()
+    link = create_invite(organisation="Demo Bakkerij B.V.", contact_email="hr@demo.example",
+                         contact_name="Sanne de Vries", actor=Actor.SYSTEM).link
     children = [start(sandbox_port) for start in DEMO_SERVICES]
     click.echo("")
     click.echo(f"  Wizard:       {current_app.config['PUBLIC_URL']}/")

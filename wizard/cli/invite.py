@@ -1,13 +1,21 @@
-"""``flask invite ...``: create invites from the command line."""
+"""``flask invite ...``: create, resend, revoke and list client invites."""
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from wizard.extensions import db
-from wizard.invites import issue_invite_link
-from wizard.models import Actor
-from wizard.onboarding.service import OnboardingError, create_onboarding
+from wizard.invites import (
+    Invite,
+    create_invite,
+    find_onboarding,
+    invite_overview,
+    resend_invite,
+    revoke_invite,
+)
+from wizard.models import Actor, MailMessage, MailState, Onboarding
+from wizard.onboarding.service import LANGUAGES, OnboardingError, available_profiles
+
+TIME = "%Y-%m-%d %H:%M"
 
 
 @click.group("invite", help="Create and manage client invites.")
@@ -15,22 +23,100 @@ def invite_group() -> None:
     pass
 
 
+def email_state(email: MailMessage | None) -> str:
+    """A short, secret-free account of an invite email's delivery."""
+    if email is None:
+        return "none"
+    if email.state is MailState.SENT:
+        return f"sent {email.sent_at:{TIME}}"
+    if email.state is MailState.PENDING:
+        retry = f", retry {email.next_attempt_at:{TIME}}" if email.next_attempt_at else ""
+        return f"pending ({email.attempts} attempts{retry}; {email.last_error or 'not tried yet'})"
+    if email.state is MailState.FAILED:
+        return f"failed after {email.attempts} attempts: {email.last_error}"
+    return email.state.value
+
+
+def _report(invite: Invite) -> None:
+    onboarding = invite.onboarding
+    click.echo(f"Onboarding {onboarding.id} ({onboarding.public_id}) for {onboarding.organisation} "
+               f"<{onboarding.contact_email}>, expires {onboarding.expires_at:{TIME}} UTC")
+    click.echo(f"Invite email: {email_state(invite.email)}")
+    if invite.email.state is not MailState.SENT:
+        click.echo("The email will be retried by `flask mail retry`; a retried email carries a "
+                   "new link, and the link below then stops working.")
+    click.echo(invite.link)
+
+
+def _onboarding(reference: str) -> Onboarding:
+    onboarding = find_onboarding(reference)
+    if onboarding is None:
+        raise click.BadParameter(f"no onboarding with id {reference!r}", param_hint="ID")
+    return onboarding
+
+
 @invite_group.command("create")
 @click.option("--company", required=True, help="Client organisation name.")
 @click.option("--email", required=True, help="HR contact's email address.")
 @click.option("--name", default=None, help="HR contact's name.")
-@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default="nl", show_default=True,
+              help="Language of the email and the wizard.")
+@click.option("--profile", default="payroll", show_default=True,
+              help=f"Nmbrs permission profile: {', '.join(available_profiles())}.")
 @click.option("--expires-days", type=int, default=None, help="Link lifetime (default from config).")
 @with_appcontext
-def create(company: str, email: str, name: str | None, lang: str, expires_days: int | None) -> None:
-    """Create an onboarding and print its invite URL on the last line."""
+def create(company: str, email: str, name: str | None, lang: str, profile: str,
+           expires_days: int | None) -> None:
+    """Create an onboarding, email the invite and print its URL on the last line."""
     try:
-        onboarding = create_onboarding(organisation=company, contact_email=email, contact_name=name,
-                                       language=lang, expires_days=expires_days, actor=Actor.SUPPORT)
+        invite = create_invite(organisation=company, contact_email=email, contact_name=name,
+                               language=lang, profile=profile, expires_days=expires_days,
+                               actor=Actor.SUPPORT)
     except OnboardingError as error:
         raise click.UsageError(str(error)) from None
-    link = issue_invite_link(onboarding)
-    db.session.commit()
-    click.echo(f"Onboarding {onboarding.public_id} for {onboarding.organisation} "
-               f"expires {onboarding.expires_at:%Y-%m-%d %H:%M} UTC")
-    click.echo(link)
+    _report(invite)
+
+
+@invite_group.command("resend")
+@click.argument("reference", metavar="ID")
+@click.option("--expires-days", type=int, default=None,
+              help="Keep the onboarding open at least this many days (default from config).")
+@with_appcontext
+def resend(reference: str, expires_days: int | None) -> None:
+    """Email a new link (the old one stops working) and print it on the last line."""
+    try:
+        invite = resend_invite(_onboarding(reference), expires_days=expires_days,
+                               actor=Actor.SUPPORT)
+    except OnboardingError as error:
+        raise click.UsageError(str(error)) from None
+    _report(invite)
+
+
+@invite_group.command("revoke")
+@click.argument("reference", metavar="ID")
+@with_appcontext
+def revoke(reference: str) -> None:
+    """Withdraw an invite: its link and any open session stop working."""
+    onboarding = _onboarding(reference)
+    try:
+        revoke_invite(onboarding, actor=Actor.SUPPORT)
+    except OnboardingError as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"Onboarding {onboarding.id} ({onboarding.organisation}) is revoked.")
+
+
+@invite_group.command("list")
+@click.option("--limit", type=int, default=200, show_default=True)
+@with_appcontext
+def list_invites(limit: int) -> None:
+    """Show the newest invites: id, organisation, status, expiry, email state."""
+    rows = invite_overview(limit)
+    if not rows:
+        click.echo("No invites yet.")
+        return
+    click.echo(f"{'ID':>5}  {'ORGANISATION':<30}  {'STATUS':<11}  {'EXPIRES (UTC)':<16}  "
+               f"{'OPENED':<16}  EMAIL")
+    for row in rows:
+        opened = f"{row.last_opened_at:{TIME}}" if row.last_opened_at else "-"
+        click.echo(f"{row.id:>5}  {row.organisation[:30]:<30}  {row.status:<11}  "
+                   f"{row.expires_at:{TIME}}  {opened:<16}  {email_state(row.email)}")

@@ -32,3 +32,16 @@ def connection_summary(onboarding: Onboarding) -> ConnectionSummary:
         companies=answers.get("entities", {}).get("companies", []),
         debtors=answers.get("entities", {}).get("debtors", []),
     )
+
+
+#: The confirmation email lists at most this many company names (the rest as a count).
+EMAIL_COMPANY_NAMES = 25
+
+
+def completion_email_context(onboarding: Onboarding) -> dict:
+    """JSON-safe, secret-free values for the "completed" email (stored for retries)."""
+    summary = connection_summary(onboarding)
+    names = [c["name"] for c in summary.companies]
+    return {"package": summary.package, "method": summary.method,
+            "environment": summary.environment, "company_count": len(names),
+            "company_names": names[:EMAIL_COMPANY_NAMES]}

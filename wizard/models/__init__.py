@@ -2,15 +2,25 @@
 from wizard.models.audit import Actor, AuditEvent, record_event
 from wizard.models.connection import EntitySnapshot, ValidationRun
 from wizard.models.credential import Credential
+from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import Onboarding, OnboardingStatus
+from wizard.models.terms import TermsAcceptance
 
 __all__ = [
     "Actor",
     "AuditEvent",
     "Credential",
+<<<<<<< HEAD
     "EntitySnapshot",
     "Onboarding",
     "OnboardingStatus",
     "ValidationRun",
+=======
+    "MailMessage",
+    "MailState",
+    "Onboarding",
+    "OnboardingStatus",
+    "TermsAcceptance",
+>>>>>>> issue-3
     "record_event",
 ]

@@ -35,11 +35,16 @@ class AuditEvent(db.Model):
     onboarding: Mapped[Onboarding | None] = relationship()
 
 
+def secret_looking_keys(mapping: dict) -> list[str]:
+    """Keys of ``mapping`` whose names suggest a secret (records refuse these)."""
+    return sorted(_FORBIDDEN_DETAIL_KEYS.intersection(k.lower() for k in mapping))
+
+
 def record_event(onboarding: Onboarding | None, actor: Actor, event_type: str, **details) -> AuditEvent:
     """Add an audit event to the session (the caller's transaction commits it)."""
-    leaked = _FORBIDDEN_DETAIL_KEYS.intersection(k.lower() for k in details)
+    leaked = secret_looking_keys(details)
     if leaked:
-        raise ValueError(f"audit details must not carry secrets: {sorted(leaked)}")
+        raise ValueError(f"audit details must not carry secrets: {leaked}")
     event = AuditEvent(onboarding=onboarding, actor=actor, event_type=event_type, details=details)
     db.session.add(event)
     return event

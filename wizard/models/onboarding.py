@@ -52,6 +52,9 @@ class Onboarding(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the client first and last opened a valid invite link (also in the audit trail).
+    first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def is_expired(self) -> bool:

@@ -3,14 +3,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from wizard.connection.summary import completion_email_context
 from wizard.extensions import db
+from wizard.mail import send_onboarding_email
 from wizard.models import Actor, Onboarding, OnboardingStatus, record_event
 from wizard.models.base import utcnow
 from wizard.onboarding.steps import Step, machine
 
 LANGUAGES = ("nl", "en")
+# The Nmbrs permission profiles an onboarding can ask for. Stand-in until
+# ``wizard.nmbrs.available_profiles()`` (issue 4) is merged; then this delegates to it.
+PERMISSION_PROFILES = ("payroll", "reviews", "employee-app")
+
+
+def available_profiles() -> tuple[str, ...]:
+    """Names of the permission profiles an invite may ask for ("payroll" first, the default)."""
+    return PERMISSION_PROFILES
 
 
 class OnboardingError(Exception):
@@ -21,20 +32,26 @@ def create_onboarding(*, organisation: str, contact_email: str, contact_name: st
                       language: str = "nl", profile: str = "payroll", expires_days: int | None = None,
                       actor: Actor = Actor.SUPPORT) -> Onboarding:
     """Create an onboarding for one client organisation (not yet committed)."""
-    organisation = (organisation or "").strip()
-    contact_email = (contact_email or "").strip()
+    organisation = " ".join((organisation or "").split())
     if not organisation:
         raise OnboardingError("organisation is required")
-    if "@" not in contact_email:
-        raise OnboardingError("a valid contact email address is required")
+    if len(organisation) > 200:
+        raise OnboardingError("organisation name is longer than 200 characters")
+    try:
+        contact_email = validate_email((contact_email or "").strip(),
+                                       check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise OnboardingError(f"contact email address is not valid: {error}") from None
     if language not in LANGUAGES:
         raise OnboardingError(f"language must be one of {', '.join(LANGUAGES)}")
+    if profile not in available_profiles():
+        raise OnboardingError(f"profile must be one of {', '.join(available_profiles())}")
     days = expires_days if expires_days is not None else current_app.config["INVITE_MAX_AGE_DAYS"]
     if days < 1:
         raise OnboardingError("an invite must be valid for at least one day")
     onboarding = Onboarding(
         organisation=organisation, contact_email=contact_email,
-        contact_name=(contact_name or "").strip() or None, language=language, profile=profile,
+        contact_name=" ".join((contact_name or "").split())[:200] or None, language=language, profile=profile,
         status=OnboardingStatus.INVITED, answers={},
         expires_at=utcnow() + timedelta(days=days))
     db.session.add(onboarding)
@@ -52,8 +69,10 @@ def start_onboarding(onboarding: Onboarding) -> None:
 
 
 def save_step(onboarding: Onboarding, step: Step, form) -> None:
-    """Apply a valid step form; finish the onboarding when the step says so."""
+    """Apply a valid step form; finish the onboarding when the step says so and is complete."""
     step.save(onboarding, form)
+    if not step.is_complete(onboarding):
+        return  # an answer that does not finish the step (e.g. an unsupported package)
     record_event(onboarding, Actor.CLIENT, "step.completed", step=step.name)
     if step.completes_onboarding:
         complete_onboarding(onboarding)
@@ -70,3 +89,5 @@ def complete_onboarding(onboarding: Onboarding) -> None:
     onboarding.status = OnboardingStatus.COMPLETED
     onboarding.completed_at = utcnow()
     record_event(onboarding, Actor.CLIENT, "onboarding.completed")
+    # Last: sending records the email and commits the session before talking to the mail server.
+    send_onboarding_email(onboarding, "completed", **completion_email_context(onboarding))

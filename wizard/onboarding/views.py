@@ -1,12 +1,14 @@
 """Routes of the client wizard: parse, call one service, render."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_wtf import FlaskForm
 
 from wizard.extensions import db
-from wizard.invites import InviteError, InviteProblem, redeem_invite
-from wizard.models import Actor, OnboardingStatus, record_event
+from wizard.i18n import LANGUAGE_KEY
+from wizard.invites.links import InviteError, InviteProblem, record_invite_opened, redeem_invite
+from wizard.models import OnboardingStatus
 from wizard.onboarding import bp
 from wizard.onboarding.service import save_step, start_onboarding
 from wizard.onboarding.session import bind, current_onboarding
@@ -36,16 +38,22 @@ def open_invite(token: str):
         onboarding = redeem_invite(token)
     except InviteError as error:
         db.session.rollback()
+        return _refused_invite(error)
+    bind(onboarding)
+    start_onboarding(onboarding)
+    record_invite_opened(onboarding, user_agent=request.user_agent.string)
+    db.session.commit()
+    return redirect(url_for(".current"))
+
+
+def _refused_invite(error: InviteError):
+    """Say what is wrong with a link, in the onboarding's language when we know it."""
+    language = session.get(LANGUAGE_KEY) or (error.onboarding.language if error.onboarding else "nl")
+    with force_locale(language):
         if error.problem is InviteProblem.COMPLETED:
             return render_template("onboarding/already_done.html", onboarding=error.onboarding)
         return render_template("errors/invite.html", problem=error.problem.value), \
             INVITE_PROBLEM_STATUS[error.problem]
-    bind(onboarding)
-    start_onboarding(onboarding)
-    record_event(onboarding, Actor.CLIENT, "invite.opened",
-                 user_agent=request.user_agent.string[:200])
-    db.session.commit()
-    return redirect(url_for(".current"))
 
 
 def _onboarding_or_401():
@@ -105,7 +113,7 @@ def step(name: str):
                 form.form_errors.append(error.message)
         else:
             db.session.commit()
-            following = machine.next(onboarding, step)
+            following = machine.next(onboarding, step) if step.is_complete(onboarding) else None
             return redirect(url_for(".step", name=(following or step).name))
     return _render_step(onboarding, step, form, 422 if request.method == "POST" else 200)
 

@@ -1,7 +1,7 @@
 """validation runs and entity snapshots
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 04:38:05.714718
 
 """
@@ -13,7 +13,7 @@ import wizard.vault
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

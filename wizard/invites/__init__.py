@@ -1,0 +1,34 @@
+"""Invites: signed links that open one onboarding, and the use cases around them."""
+from wizard.invites.links import (
+    InviteError,
+    InviteProblem,
+    issue_invite_link,
+    record_invite_opened,
+    redeem_invite,
+)
+from wizard.invites.service import (
+    Invite,
+    InviteSummary,
+    create_invite,
+    find_onboarding,
+    invite_overview,
+    latest_invite_email,
+    resend_invite,
+    revoke_invite,
+)
+
+__all__ = [
+    "Invite",
+    "InviteError",
+    "InviteProblem",
+    "InviteSummary",
+    "create_invite",
+    "find_onboarding",
+    "invite_overview",
+    "issue_invite_link",
+    "latest_invite_email",
+    "record_invite_opened",
+    "redeem_invite",
+    "resend_invite",
+    "revoke_invite",
+]

@@ -1,0 +1,126 @@
+"""Inviting a client: create, resend, revoke, list, and record that a link was opened.
+
+One set of functions for every way in (the CLI now; the support dashboard and
+the API later). Each is a complete use case and commits: an invite email must
+not leave before the onboarding it points at is stored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from wizard.extensions import db
+from wizard.invites.links import issue_invite_link
+from wizard.mail import cancel_pending_emails, send_onboarding_email
+from wizard.models import Actor, MailMessage, Onboarding, OnboardingStatus, record_event
+from wizard.models.base import utcnow
+from wizard.onboarding.service import OnboardingError, create_onboarding
+
+INVITE_KIND = "invite"
+# The Nmbrs user template the client's login needs (seed 002, step 1), named in the email.
+NMBRS_USER_TEMPLATE = "(Scenario 3) General Manager Payroll & HR (System)"
+
+
+@dataclass(frozen=True)
+class Invite:
+    """The result of sending an invite: the onboarding, its fresh link and the email record."""
+
+    onboarding: Onboarding
+    link: str
+    email: MailMessage
+
+
+def _send(onboarding: Onboarding, actor: Actor, event_type: str) -> Invite:
+    link = issue_invite_link(onboarding)
+    record_event(onboarding, actor, event_type, expires_at=onboarding.expires_at.isoformat())
+    email = send_onboarding_email(onboarding, INVITE_KIND, link=link,
+                                  nmbrs_template=NMBRS_USER_TEMPLATE)
+    return Invite(onboarding, link, email)
+
+
+def create_invite(*, organisation: str, contact_email: str, contact_name: str | None = None,
+                  language: str = "nl", profile: str = "payroll", expires_days: int | None = None,
+                  actor: Actor = Actor.SUPPORT) -> Invite:
+    """Create an onboarding, issue its link and email it to the contact (commits)."""
+    onboarding = create_onboarding(organisation=organisation, contact_email=contact_email,
+                                   contact_name=contact_name, language=language, profile=profile,
+                                   expires_days=expires_days, actor=actor)
+    return _send(onboarding, actor, "invite.sent")
+
+
+def resend_invite(onboarding: Onboarding, *, expires_days: int | None = None,
+                  actor: Actor = Actor.SUPPORT) -> Invite:
+    """Email a new link; the previous link stops working. Extends an expiring onboarding."""
+    if onboarding.status is OnboardingStatus.COMPLETED:
+        raise OnboardingError("this onboarding is completed; there is nothing to invite to")
+    if onboarding.status is OnboardingStatus.REVOKED:
+        raise OnboardingError("this invite was revoked; create a new invite instead")
+    days = expires_days if expires_days is not None else current_app.config["INVITE_MAX_AGE_DAYS"]
+    if days < 1:
+        raise OnboardingError("an invite must be valid for at least one day")
+    onboarding.expires_at = max(onboarding.expires_at, utcnow() + timedelta(days=days))
+    if onboarding.status is OnboardingStatus.EXPIRED:
+        onboarding.status = (OnboardingStatus.IN_PROGRESS if onboarding.first_opened_at
+                             else OnboardingStatus.INVITED)
+    return _send(onboarding, actor, "invite.resent")
+
+
+def revoke_invite(onboarding: Onboarding, *, actor: Actor = Actor.SUPPORT) -> None:
+    """Withdraw an invite: its link and any session on it stop working (commits)."""
+    if onboarding.status is OnboardingStatus.COMPLETED:
+        raise OnboardingError("this onboarding is completed and cannot be revoked")
+    if onboarding.status is OnboardingStatus.REVOKED:
+        return
+    onboarding.status = OnboardingStatus.REVOKED
+    onboarding.invite_nonce_hash = None
+    cancelled = cancel_pending_emails(onboarding)
+    record_event(onboarding, actor, "invite.revoked", cancelled_emails=cancelled)
+    db.session.commit()
+
+
+def find_onboarding(reference: str) -> Onboarding | None:
+    """An onboarding by its numeric id or its public id (what support types)."""
+    reference = (reference or "").strip()
+    if reference.isdigit():
+        return db.session.get(Onboarding, int(reference))
+    return db.session.execute(
+        db.select(Onboarding).filter_by(public_id=reference)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class InviteSummary:
+    """One row of the invite overview; holds nothing secret."""
+
+    id: int
+    public_id: str
+    organisation: str
+    contact_email: str
+    status: str
+    expires_at: datetime
+    first_opened_at: datetime | None
+    last_opened_at: datetime | None
+    email: MailMessage | None
+
+
+def latest_invite_email(onboarding: Onboarding) -> MailMessage | None:
+    """The most recent invite email recorded for an onboarding."""
+    return onboarding.mail_messages.filter_by(kind=INVITE_KIND).order_by(
+        MailMessage.created_at.desc(), MailMessage.id.desc()).first()
+
+
+def invite_overview(limit: int = 200) -> list[InviteSummary]:
+    """The newest onboardings with their invite's state, for support."""
+    onboardings = db.session.execute(
+        db.select(Onboarding).order_by(Onboarding.created_at.desc(), Onboarding.id.desc())
+        .limit(limit)).scalars()
+    return [
+        InviteSummary(
+            id=o.id, public_id=o.public_id, organisation=o.organisation,
+            contact_email=o.contact_email,
+            status="expired" if o.is_expired else o.status.value,
+            expires_at=o.expires_at, first_opened_at=o.first_opened_at,
+            last_opened_at=o.last_opened_at, email=latest_invite_email(o))
+        for o in onboardings
+    ]

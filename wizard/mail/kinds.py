@@ -1,0 +1,47 @@
+"""What differs between kinds of email, beyond their templates.
+
+A kind is its two templates, ``templates/email/<kind>.txt`` and ``.html``
+(the subject is the ``subject`` block of the ``.txt`` template). Most kinds
+need nothing else. A kind listed in ``KINDS`` may add:
+
+- ``fresh``: values made anew for every delivery attempt and never stored,
+  such as the invite link (a credential). The caller may pass them for the
+  first attempt; retries call ``fresh(onboarding)``.
+- ``needs_open_onboarding``: a retry is cancelled, not sent, once the
+  onboarding is completed, revoked or expired.
+- ``supersedes``: a new message of this kind cancels older unsent ones for
+  the same onboarding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from wizard.models import Onboarding
+
+
+@dataclass(frozen=True)
+class MailKind:
+    name: str
+    fresh: Callable[[Onboarding], dict] | None = None
+    fresh_keys: tuple[str, ...] = ()
+    needs_open_onboarding: bool = False
+    supersedes: bool = False
+
+
+def _fresh_invite_link(onboarding: Onboarding) -> dict:
+    """A retried invite carries a new link; the one in a failed attempt was never delivered."""
+    from wizard.invites.links import issue_invite_link  # the invite service sends mail itself
+
+    return {"link": issue_invite_link(onboarding)}
+
+
+KINDS: dict[str, MailKind] = {
+    "invite": MailKind("invite", fresh=_fresh_invite_link, fresh_keys=("link",),
+                       needs_open_onboarding=True, supersedes=True),
+}
+
+
+def mail_kind(name: str) -> MailKind:
+    """The rules for a kind of email (defaults for kinds with templates only)."""
+    return KINDS.get(name) or MailKind(name)

@@ -1,0 +1,33 @@
+"""Evidence that a person accepted a version of the terms for an onboarding."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wizard.extensions import db
+from wizard.models.base import UTCDateTime, utcnow
+from wizard.models.onboarding import Onboarding
+
+
+class TermsAcceptance(db.Model):
+    """One tick of the box: which version, when, by whom (typed name), from where."""
+
+    __tablename__ = "terms_acceptance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(40))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    accepted_name: Mapped[str] = mapped_column(String(200))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+    onboarding: Mapped[Onboarding] = relationship(
+        backref=db.backref("terms_acceptances", cascade="all, delete-orphan", lazy="dynamic",
+                           order_by="TermsAcceptance.accepted_at"))
+
+    def __repr__(self) -> str:
+        return f"<TermsAcceptance {self.version} onboarding={self.onboarding_id}>"
