@@ -10,17 +10,12 @@ __all__ = [
     "Actor",
     "AuditEvent",
     "Credential",
-<<<<<<< HEAD
     "EntitySnapshot",
-    "Onboarding",
-    "OnboardingStatus",
-    "ValidationRun",
-=======
     "MailMessage",
     "MailState",
     "Onboarding",
     "OnboardingStatus",
     "TermsAcceptance",
->>>>>>> issue-3
+    "ValidationRun",
     "record_event",
 ]
