@@ -87,6 +87,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Read timeout in seconds for one Nmbrs call (connect timeout is 5 s)."),
     Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "6", False,
             "How many Nmbrs calls one validation run makes at once."),
+    Setting("SANDBOX_LATENCY", "SANDBOX_LATENCY", "0", False,
+            "Seconds the local Nmbrs sandbox (`flask sandbox serve`, `make demo`) adds to every "
+            "call, to feel a slow Nmbrs or benchmark the probe."),
     Setting("LOG_LEVEL", "LOG_LEVEL", "INFO", False, "Python log level."),
     Setting("LOG_FORMAT", "LOG_FORMAT", "json", False,
             "`json` (one object per line) or `text`."),
@@ -176,6 +179,7 @@ def load_config(overrides: dict | None = None) -> dict:
             "MAIL_RETRY_SECONDS": int(get("MAIL_RETRY_SECONDS")),
             "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
             "NMBRS_PROBE_WORKERS": int(get("NMBRS_PROBE_WORKERS")),
+            "SANDBOX_LATENCY": float(get("SANDBOX_LATENCY")),
         }
     except ValueError as exc:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc

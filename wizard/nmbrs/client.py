@@ -16,6 +16,7 @@ import requests
 import zeep
 from flask import current_app
 from requests.adapters import HTTPAdapter
+from zeep.exceptions import TransportError
 from zeep.helpers import serialize_object
 from zeep.transports import Transport
 
@@ -53,6 +54,21 @@ def zeep_settings() -> zeep.Settings:
                          forbid_external=True, xml_huge_tree=False)
 
 
+class _Transport(Transport):
+    """zeep's transport, but an HTTP error page (IIS, a gateway) is a transport failure.
+
+    zeep would try to parse the HTML as SOAP and, with DTDs forbidden, report a
+    forbidden DTD instead of the HTTP status that matters.
+    """
+
+    def post(self, address, message, headers):
+        response = super().post(address, message, headers)
+        content_type = response.headers.get("Content-Type", "")
+        if response.status_code >= 400 and "xml" not in content_type.lower():
+            raise TransportError(f"HTTP {response.status_code}", status_code=response.status_code)
+        return response
+
+
 class NmbrsClient:
     """zeep clients for the four services, aimed at ``base_url``, sharing one pooled session."""
 
@@ -69,7 +85,7 @@ class NmbrsClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = USER_AGENT
-        transport = Transport(session=self.session, timeout=connect_timeout,
+        transport = _Transport(session=self.session, timeout=connect_timeout,
                               operation_timeout=(connect_timeout, timeout))
         settings = zeep_settings()
         self._proxies = {}

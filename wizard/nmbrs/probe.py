@@ -133,6 +133,9 @@ class _Calls:
                 error = None
             except NmbrsError as exc:
                 value, error = None, exc
+            except BaseException as exc:  # a bug, not a fault: let every waiter see it
+                future.set_exception(exc)
+                raise
             future.set_result(_Outcome(value, error, (time.perf_counter() - started) * 1000))
         return future.result()
 

@@ -1,0 +1,79 @@
+"""``flask nmbrs ...``: check an Nmbrs API login from the command line (support and ops)."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from wizard.nmbrs import (
+    DEFAULT_PROFILE,
+    NmbrsClient,
+    NmbrsCredentials,
+    available_profiles,
+    nmbrs_client,
+    probe_permissions,
+)
+
+TOKEN_ENV = "NMBRS_TOKEN"
+
+
+@click.group("nmbrs", help="Talk to Nmbrs SOAP v3 (or the sandbox).")
+def nmbrs_group() -> None:
+    pass
+
+
+def _read_token(token: str | None) -> str:
+    if token == "-":
+        token = sys.stdin.readline().strip()
+    if not token:
+        raise click.UsageError(f"Give the API token with --token, --token - (stdin) or ${TOKEN_ENV}.")
+    return token
+
+
+@nmbrs_group.command("probe")
+@click.option("--username", required=True, help="Login e-mail of the API user.")
+@click.option("--token", envvar=TOKEN_ENV, show_envvar=True,
+              help="API token; '-' reads it from stdin (keeps it out of shell history).")
+@click.option("--domain", default=None, help="Environment subdomain; discovered when omitted.")
+@click.option("--base-url", default=None, help="SOAP base URL (default: WIZARD_NMBRS_SOAP_URL).")
+@click.option("--profile", "profile_name", default=DEFAULT_PROFILE, show_default=True,
+              type=click.Choice(available_profiles()))
+@click.option("--workers", type=int, default=None, help="Calls at once (default from config).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@with_appcontext
+def probe(username: str, token: str | None, domain: str | None, base_url: str | None,
+          profile_name: str, workers: int | None, as_json: bool) -> None:
+    """Check a login against a permission profile.
+
+    Exit status 0: logged in and every required operation allowed; 1: some required
+    operation is not; 2: the login failed or Nmbrs could not be reached.
+    """
+    credentials = NmbrsCredentials(username.strip(), _read_token(token).strip(), domain or None)
+    config = current_app.config
+    client = (NmbrsClient(base_url, timeout=float(config["NMBRS_TIMEOUT"]),
+                          workers=int(config["NMBRS_PROBE_WORKERS"]))
+              if base_url else nmbrs_client())
+    report = probe_permissions(credentials, profile_name, client=client, workers=workers)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+    sys.exit(report.exit_code)
+
+
+def _print_report(report) -> None:
+    if not report.authenticated:
+        click.echo(f"Not logged in: {report.failure.value}")
+        return
+    click.echo(f"Domain {report.domain}, profile {report.profile}: "
+               f"{len(report.debtors)} debtors, {len(report.companies)} companies")
+    for check in report.operations:
+        need = "required" if check.required else "optional"
+        code = f" ({check.code})" if check.code else ""
+        click.echo(f"  {check.status.value:<12} {need:<8} {check.service}.{check.operation}"
+                   f"{code} {check.ms:.0f} ms")
+    click.echo("All required operations are allowed." if report.required_ok
+               else "Some required operations are not allowed.")
