@@ -16,7 +16,12 @@ from wizard.connection.nmbrs_access import client, connector_credentials, probe_
 from wizard.extensions import db
 from wizard.models import Actor, Onboarding, ValidationRun, record_event
 from wizard.models.base import utcnow
-from wizard.nmbrs import probe_permissions
+from wizard.nmbrs import FaultKind, probe_permissions
+
+
+#: Run failures that say nothing about the login: an earlier verdict stands.
+INCONCLUSIVE = {FaultKind.TIMEOUT, FaultKind.UNREACHABLE, FaultKind.MALFORMED_RESPONSE,
+                FaultKind.UNKNOWN, FaultKind.LOGIN_SECURITY}
 
 
 class NoCredentials(Exception):
@@ -53,7 +58,9 @@ def run_validation(onboarding: Onboarding) -> ValidationRun:
     if report.authenticated and (report.companies or report.debtors):
         store_snapshot(onboarding, report.debtors, report.companies, source="validation")
 
-    if run.required_ok:
+    if not report.authenticated and report.failure in INCONCLUSIVE:
+        pass  # Nmbrs could not be asked: the previous verdict (if any) stands
+    elif run.required_ok:
         onboarding.set_answer("validation", run_id=run.id, required_ok=True,
                       checked=run.checked, ok=run.ok_count, optional_failed=run.optional_failed)
     else:
