@@ -161,6 +161,7 @@ def test_accountant_search_select_whole_debtor_and_recheck(started, wizard, sand
     page = response.get_data(as_text=True)
     assert page.count('name="company"') == 1040
     assert page.count('<fieldset class="debtor"') == 40
+    print(f"entities page: {len(response.data)} bytes in {elapsed * 1000:.0f} ms")
     assert len(response.data) < 400_000 and elapsed < 1.5, (len(response.data), elapsed)
 
     debtor = re.search(r'name="whole_debtor" value="(\d+)"', page).group(1)
