@@ -174,3 +174,47 @@ def live_server(app):
     server.start()
     yield server
     server.stop()
+
+
+class NmbrsSandboxServer:
+    """The Nmbrs SOAP sandbox served by waitress on a free loopback port.
+
+    ``soap_url`` is the base URL to put in ``NMBRS_SOAP_URL``; ``login(scenario)``
+    gives the credentials of a scenario from ``wizard/sandbox/logins.toml``;
+    ``state`` is the emulator's memory (stored documents, started tasks, requests).
+    """
+
+    def __init__(self, latency: float = 0.0, threads: int = 16):
+        from waitress.server import create_server
+
+        from wizard.sandbox import make_sandbox_app
+
+        self.app = make_sandbox_app(latency=latency)
+        self.state = self.app.extensions["nmbrs_sandbox"]
+        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=threads,
+                                    clear_untrusted_proxy_headers=True)
+        self.port = self.server.effective_port
+        self.soap_url = f"http://127.0.0.1:{self.port}/soap/v3/"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def login(self, scenario: str):
+        from wizard.nmbrs import NmbrsCredentials
+
+        login = self.state.login(scenario)
+        return NmbrsCredentials(login.username, login.token)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def nmbrs_sandbox():
+    """One running Nmbrs sandbox for the whole session (its state only grows)."""
+    server = NmbrsSandboxServer().start()
+    yield server
+    server.stop()

@@ -49,3 +49,19 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
 
 
 DEMO_SERVICES: list = []
+
+
+def start_nmbrs_sandbox(sandbox_port: int) -> subprocess.Popen:
+    """The local Nmbrs SOAP sandbox, and the scenario logins a newcomer can try in the wizard."""
+    from wizard.sandbox import load_logins
+
+    process = start_background(["sandbox", "serve", "--port", str(sandbox_port)])
+    click.echo(f"\n  Nmbrs sandbox: http://127.0.0.1:{sandbox_port}/soap/v3/ "
+               "- scenario logins (username / API token):")
+    for login in load_logins():
+        click.echo(f"    {login.scenario:<17} {login.username} / {login.token}")
+        click.echo(f"    {'':<17} {login.description}")
+    return process
+
+
+DEMO_SERVICES.append(start_nmbrs_sandbox)

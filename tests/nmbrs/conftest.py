@@ -1,0 +1,54 @@
+"""Fixtures for the connector tests: a client aimed at the sandbox, and a scripted fake server."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from waitress.server import create_server
+
+from wizard.nmbrs import NmbrsClient
+
+
+@pytest.fixture(scope="session")
+def nmbrs(nmbrs_sandbox) -> NmbrsClient:
+    """A client for the running sandbox (short timeouts, quick retries)."""
+    return NmbrsClient(nmbrs_sandbox.soap_url, timeout=5, backoff=0.01)
+
+
+class ScriptedServer:
+    """Answers every request with the status, content type and body set on it."""
+
+    def __init__(self):
+        self.status = "200 OK"
+        self.content_type = "text/xml; charset=utf-8"
+        self.body = b""
+        self.delay = 0.0
+        self.server = create_server(self, host="127.0.0.1", port=0, threads=4)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}/soap/v3/"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def respond(self, body: bytes | str, status: str = "200 OK",
+                content_type: str = "text/xml; charset=utf-8", delay: float = 0.0):
+        self.body = body.encode() if isinstance(body, str) else body
+        self.status, self.content_type, self.delay = status, content_type, delay
+
+    def __call__(self, environ, start_response):
+        environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if self.delay:
+            time.sleep(self.delay)
+        start_response(self.status, [("Content-Type", self.content_type),
+                                     ("Content-Length", str(len(self.body)))])
+        return [self.body]
+
+    def stop(self):
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def scripted_server():
+    server = ScriptedServer()
+    yield server
+    server.stop()
