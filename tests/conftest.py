@@ -13,6 +13,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.support.postgres import TemporaryPostgres
+from tests.support.smtp import start_smtp_server
+from tests.support.snapshot import database_snapshot
 from wizard import create_app
 from wizard.extensions import db
 
@@ -95,6 +97,25 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on a free loopback port; the app sends its email there.
+
+    ``smtp_server.messages`` holds the parsed ``EmailMessage`` objects received;
+    ``smtp_server.inbox.wait(n)`` waits for ``n`` of them.
+    """
+    server = start_smtp_server()
+    app.config.update(server.config())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def snapshot(app):
+    """``snapshot()`` returns every row of every table (compare before and after a request)."""
+    return database_snapshot
 
 
 @pytest.fixture

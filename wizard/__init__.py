@@ -7,6 +7,7 @@ from flask import Flask
 
 from wizard.config import load_config
 from wizard.extensions import babel, csrf, db, migrate
+from wizard.terms import check_terms_available
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
                 template_folder=_asset_dir("templates"), static_folder=_asset_dir("static"))
     app.config.update(settings)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    check_terms_available(app.config["TERMS_VERSION"])
 
     configure_logging(app)
     register_extensions(app)

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from wizard.extensions import db
+from wizard.terms import current_terms_version
 
 
 def through_package(wizard) -> None:
     """Accept the terms and choose Nmbrs."""
-    assert wizard.submit("terms", accept="y").status_code == 302
+    response = wizard.submit("terms", version=current_terms_version(), accept="y",
+                             name="Sanne de Vries")
+    assert response.status_code == 302
     assert wizard.submit("package", package="nmbrs").status_code == 302
 
 

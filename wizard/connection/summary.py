@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from wizard.connection.credentials import domain_host
 from wizard.models import Onboarding
+from wizard.packages import payroll_package
 
 
 @dataclass(frozen=True)
@@ -17,16 +18,13 @@ class ConnectionSummary:
     debtors: list[dict]
 
 
-PACKAGE_NAMES = {"nmbrs": "Visma Nmbrs"}
-
-
 def connection_summary(onboarding: Onboarding) -> ConnectionSummary:
     """What the client set up, from the stored (non-secret) answers."""
     answers = onboarding.answers or {}
-    package = answers.get("package", {}).get("package", "")
+    package = payroll_package(answers.get("package", {}).get("package"))
     return ConnectionSummary(
         organisation=onboarding.organisation,
-        package=PACKAGE_NAMES.get(package, package),
+        package=package.name if package else "",
         method=answers.get("method", {}).get("method", ""),
         environment=domain_host(answers.get("credentials", {}).get("domain", "")),
         companies=answers.get("entities", {}).get("companies", []),

@@ -20,6 +20,7 @@ class TermsAcceptance(db.Model):
     onboarding_id: Mapped[int] = mapped_column(
         ForeignKey("onboarding.id", ondelete="CASCADE"), index=True)
     version: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5))  # the language of the text that was shown
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     accepted_name: Mapped[str] = mapped_column(String(200))
     ip_address: Mapped[str | None] = mapped_column(String(45))

@@ -74,26 +74,18 @@ def mark_answered(onboarding: Onboarding, step_name: str, **answer) -> None:
     onboarding.set_answer(step_name, **answer)
 
 
-class PlaceholderStep(Step):
-    """A step whose real content a later feature supplies; confirming it completes it."""
-
-    template = "onboarding/placeholder.html"
-
-    def __init__(self, name: str, title: str):
-        self.name = name
-        self.title = title
-
-
-# The step modules import the contract above, so they are imported after it.
+# The real steps live in their own modules and build on the classes above.
 from wizard.onboarding.credentials import CredentialsStep  # noqa: E402
 from wizard.onboarding.done import DoneStep  # noqa: E402
 from wizard.onboarding.entities import EntitiesStep  # noqa: E402
 from wizard.onboarding.method import MethodStep  # noqa: E402
+from wizard.onboarding.package import PackageStep  # noqa: E402
+from wizard.onboarding.terms import TermsStep  # noqa: E402
 from wizard.onboarding.validation import ValidationStep  # noqa: E402
 
 STEPS: tuple[Step, ...] = (
-    PlaceholderStep("terms", _l("Voorwaarden")),
-    PlaceholderStep("package", _l("Salarispakket")),
+    TermsStep(),
+    PackageStep(),
     MethodStep(),
     CredentialsStep(),
     ValidationStep(),

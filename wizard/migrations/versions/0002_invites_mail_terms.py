@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('onboarding_id', sa.Integer(), nullable=False),
     sa.Column('version', sa.String(length=40), nullable=False),
+    sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('accepted_at', wizard.models.base.UTCDateTime(), nullable=False),
     sa.Column('accepted_name', sa.String(length=200), nullable=False),
     sa.Column('ip_address', sa.String(length=45), nullable=True),
