@@ -185,3 +185,15 @@ def test_unknown_company_or_action_is_refused(started, wizard, sandbox):
     token = wizard.csrf_token("entities")
     assert wizard.client.post("/onboarding/entities/explode", data={"csrf_token": token}).status_code == 404
     assert wizard.client.post("/onboarding/entities/recheck").status_code == 400
+
+
+def test_english_client_gets_english_fixes(make_onboarding, wizard, sandbox):
+    _, link = make_onboarding(language="en")
+    wizard.open_invite(link)
+    to_credentials(wizard)
+    enter_login(wizard, sandbox.login("missing_rights"))
+    run_check(wizard)
+    page = wizard.client.get("/onboarding/validation").get_data(as_text=True).replace("&amp;", "&")
+    assert "Some rights are still missing" in page
+    assert "Switch on Employee Services → Salary_GetAll_AllEmployeesByCompany under API settings" in page
+    assert "Reads each company" in page or "Reads the payroll runs" in page  # profile purposes in English
