@@ -229,7 +229,10 @@ class NmbrsSandboxServer:
         return self
 
     def stop(self):
+        from waitress import wasyncore
+
         self.server.close()
+        wasyncore.close_all(self.server._map)  # keep-alive client connections too
         self.thread.join(timeout=5)
 
 

@@ -11,9 +11,11 @@ from wizard.nmbrs import NmbrsClient
 
 
 @pytest.fixture(scope="session")
-def nmbrs(nmbrs_sandbox) -> NmbrsClient:
+def nmbrs(nmbrs_sandbox):
     """A client for the running sandbox (short timeouts, quick retries)."""
-    return NmbrsClient(nmbrs_sandbox.soap_url, timeout=5, backoff=0.01)
+    client = NmbrsClient(nmbrs_sandbox.soap_url, timeout=5, backoff=0.01)
+    yield client
+    client.close()
 
 
 class ScriptedServer:
@@ -43,12 +45,25 @@ class ScriptedServer:
         return [self.body]
 
     def stop(self):
+        from waitress import wasyncore
+
         self.server.close()
+        wasyncore.close_all(self.server._map)
         self.thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
 def scripted_server():
     server = ScriptedServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_sandbox():
+    """A sandbox of its own, for tests that depend on the emulator's memory being empty."""
+    from tests.conftest import NmbrsSandboxServer
+
+    server = NmbrsSandboxServer(threads=8).start()
     yield server
     server.stop()

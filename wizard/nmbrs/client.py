@@ -66,6 +66,9 @@ class _Transport(Transport):
         content_type = response.headers.get("Content-Type", "")
         if response.status_code >= 400 and "xml" not in content_type.lower():
             raise TransportError(f"HTTP {response.status_code}", status_code=response.status_code)
+        if response.content and not response.content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            # zeep parses leniently and would get no document at all from this
+            raise TransportError("not XML", status_code=response.status_code)
         return response
 
 
@@ -94,6 +97,10 @@ class NmbrsClient:
             self._proxies[service] = client.create_service(
                 f"{{{contract.namespace(service)}}}{service}Soap",
                 f"{self.base_url}{service}.asmx")
+
+    def close(self) -> None:
+        """Close the pooled connections (the client is unusable afterwards)."""
+        self.session.close()
 
     def __repr__(self) -> str:
         return f"NmbrsClient({self.base_url!r})"

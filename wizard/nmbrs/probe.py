@@ -6,9 +6,10 @@ arguments. A validation run works in phases, each phase's calls side by side:
 
 1. the domain (``Environment_Get``) unless the caller knows it;
 2. debtors and companies (per debtor at once);
-3. the ids the probes need: the smallest of the first few companies, one of its
-   employees, a run, a wage-tax declaration, the current period;
-4. every operation of the profile.
+3. the probe company: the smallest of the first few companies, and one of its
+   employees;
+4. every operation of the profile; a probe needing a run, a wage-tax declaration
+   or the current period looks it up first (once, shared by all probes).
 
 Each distinct call goes out once per run (the lookups of phase 3 double as the
 probes of the same operations). Nothing is written: a write is only probed
@@ -159,8 +160,7 @@ class _ProbeContext:
         self.debtors = debtors
         self.companies = companies
         self.today = date.today()
-        self.values: dict[str, Any] = {"employee_type": DEFAULT_EMPLOYEE_TYPE,
-                                       "period": self.today.month}
+        self.values: dict[str, Any] = {"employee_type": DEFAULT_EMPLOYEE_TYPE}
 
     def prepare(self) -> None:
         needs = self.profile.sources()
@@ -174,10 +174,6 @@ class _ProbeContext:
             company = self.values.get("company")
             owner = next((c.debtor_id for c in self.companies if c.id == company), None)
             self.values["debtor"] = owner or (self.debtors[0].id if self.debtors else None)
-        if "company" in self.values:
-            lookups = [lookup for source, lookup in (("run", self._run), ("wage_tax", self._wage_tax),
-                                                      ("period", self._period)) if source in needs]
-            self.calls.map(lambda lookup: lookup(), lookups)
 
     def _choose_company(self, need_employee: bool) -> None:
         candidates = self.companies[:SAMPLE_COMPANIES]
@@ -204,6 +200,7 @@ class _ProbeContext:
         if rows:
             self.values["employee"] = int(rows[0]["Id"])
 
+    # Looked up by the first probe that needs them, while the other probes already run.
     def _run(self) -> None:
         runs = self.calls.outcome("CompanyService", "Run_GetList",
                                   CompanyId=self.values["company"], Year=self.today.year)
@@ -234,6 +231,11 @@ class _ProbeContext:
             return ABSENT_ID, False
         if name == "absent_task":
             return str(uuid.uuid4()), False
+        lazy = {"run": self._run, "wage_tax": self._wage_tax, "period": self._period}
+        if name in lazy and name not in self.values and "company" in self.values:
+            lazy[name]()  # idempotent: the call behind it is memoised
+        if name == "period":
+            return self.values.get("period", self.today.month), True
         value = self.values.get(name)
         return (value, True) if value is not None else (ABSENT_ID, False)
 
@@ -287,6 +289,9 @@ def probe_permissions(credentials: NmbrsCredentials, profile: Profile | str, *,
                     raise environment.error
                 domain = domain_from_environment(environment.value) if environment.value else None
                 calls.credentials = credentials.with_domain(domain)
+            if profile.find("EmployeeService", "EmployeeType_GetList"):
+                # needs no ids: let it run while debtors and companies are read
+                pool.submit(calls.outcome, "EmployeeService", "EmployeeType_GetList")
             debtors, companies = read_entities(calls.value, calls.map)
         except NmbrsError as error:
             return ProbeReport(authenticated=False, domain=domain, profile=profile.name,
