@@ -44,8 +44,8 @@ def db_backend(request):
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
-    server = TemporaryPostgres.start(tmp_path_factory.mktemp("pg"))
+def postgres_server():
+    server = TemporaryPostgres.start()
     if server is None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL binaries missing on CI: `make postgresql` installs them")
@@ -242,3 +242,21 @@ def nmbrs_sandbox():
     server = NmbrsSandboxServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def simple_flow(app):
+    """Install a small flow of confirm-only steps, so generic wizard rules are tested
+    independently of the real steps' forms."""
+    from wizard.onboarding.steps import (DoneStep, FinishingPlaceholderStep, PlaceholderStep,
+                                         StepMachine)
+
+    flow = StepMachine([
+        PlaceholderStep("first", "Eerste"),
+        PlaceholderStep("second", "Tweede"),
+        PlaceholderStep("third", "Derde"),
+        FinishingPlaceholderStep("fourth", "Vierde"),
+        DoneStep(),
+    ])
+    app.extensions["step_machine"] = flow
+    return flow

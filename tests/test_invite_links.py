@@ -101,6 +101,7 @@ def test_an_onboarding_that_expired_in_the_database_refuses_its_link(make_onboar
     assert problem_of(token_of(link)) is InviteProblem.EXPIRED
 
 
+@pytest.mark.both_databases
 def test_a_new_link_replaces_the_old_one(make_onboarding):
     onboarding, old = make_onboarding()
     new = issue_invite_link(onboarding)

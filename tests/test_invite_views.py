@@ -25,6 +25,7 @@ def test_opening_a_link_binds_a_session_and_redirects_to_a_clean_url(client, mak
     assert onboarding.status is OnboardingStatus.IN_PROGRESS
 
 
+@pytest.mark.both_databases
 def test_opening_is_recorded_first_and_last(client, make_onboarding):
     onboarding, link = make_onboarding()
     client.get(path_of(link), headers={"User-Agent": "Browser/1"})
@@ -127,3 +128,15 @@ def test_a_revoked_invite_also_closes_an_open_session(client, make_onboarding):
     response = client.get("/onboarding/terms")
     assert response.status_code == 410
     assert "Deze uitnodiging is ingetrokken" in response.get_data(as_text=True)
+
+
+def test_the_token_never_reaches_the_logs(client, make_onboarding, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    onboarding, link = make_onboarding()
+    token = link.rsplit("/i/", 1)[1]
+    client.get(path_of(link))
+    client.get(path_of(link)[:-3] + "xyz")  # a refused one too
+    assert "/i/<path:token>" in caplog.text
+    assert token not in caplog.text and token[:40] not in caplog.text

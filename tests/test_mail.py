@@ -68,6 +68,7 @@ def test_html_part_escapes_the_organisation_name(smtp_server):
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
+@pytest.mark.both_databases
 def test_the_database_never_holds_the_link(smtp_server, snapshot):
     result = invite()
     token = result.link.rsplit("/", 1)[1]
@@ -119,6 +120,7 @@ def test_describe_scrubs_a_password_a_server_echoes():
     assert backend._describe(error) == "SMTPAuthenticationError: 535 bad credentials ***"
 
 
+@pytest.mark.both_databases
 def test_a_failed_send_is_recorded_then_retried_with_a_fresh_link(app, smtp_server):
     app.config.update(SMTP_PORT=free_port())  # nobody listens there
     result = invite()
@@ -177,6 +179,7 @@ def test_retry_cancels_the_invite_of_a_revoked_onboarding(app):
     assert result.email.state is MailState.CANCELLED
 
 
+@pytest.mark.both_databases
 def test_a_newer_invite_email_supersedes_a_pending_one(app):
     from wizard.invites import resend_invite
 

@@ -8,6 +8,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 
@@ -23,8 +24,8 @@ class TemporaryPostgres:
         self._counter = itertools.count()
 
     @classmethod
-    def start(cls, workdir: Path) -> "TemporaryPostgres | None":
-        """Start a cluster under ``workdir``; None when PostgreSQL is not installed."""
+    def start(cls) -> "TemporaryPostgres | ExternalPostgres | None":
+        """Start a cluster in a fresh folder; None when PostgreSQL is not installed."""
         url = os.environ.get("WIZARD_TEST_POSTGRES_URL")
         if url:
             return ExternalPostgres(url)
@@ -32,6 +33,8 @@ class TemporaryPostgres:
         if not candidates:
             return None
         bindir = Path(candidates[-1]).parent
+        # Not under pytest's tmp folder: that is private to root, and the server runs as postgres.
+        workdir = Path(tempfile.mkdtemp(prefix="wizard-test-pg-"))
         run_as: list[str] = []
         if os.geteuid() == 0:  # initdb refuses to run as root
             user = pwd.getpwnam("postgres")
@@ -39,6 +42,7 @@ class TemporaryPostgres:
             run_as = ["runuser", "-u", "postgres", "--"]
         datadir = workdir / "data"
         server = cls(bindir, datadir, _free_port(), run_as)
+        server.workdir = workdir
         server._run("initdb", "-D", str(datadir), "--auth=trust", "-U", "postgres",
                     "--encoding=UTF8", "--no-sync")
         server._run("pg_ctl", "-D", str(datadir), "-w", "-l", str(workdir / "log"), "-o",
@@ -47,8 +51,10 @@ class TemporaryPostgres:
         return server
 
     def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self.run_as, str(self.bindir / tool), *args], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        result = subprocess.run([*self.run_as, str(self.bindir / tool), *args],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if result.returncode:
+            raise RuntimeError(f"{tool} failed: {result.stderr.strip()}")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -65,7 +71,7 @@ class TemporaryPostgres:
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "stop")
-        shutil.rmtree(self.datadir, ignore_errors=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class ExternalPostgres:

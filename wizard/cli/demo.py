@@ -6,6 +6,7 @@ sync receiver) are started by the functions in ``DEMO_SERVICES``.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -32,6 +33,8 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
     """Migrate, create a demo invite, print its link and serve the app."""
     from waitress import serve
 
+    if not os.environ.get("WIZARD_PUBLIC_URL"):
+        current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
     upgrade(directory=current_app.extensions["migrate"].directory)
     link = create_invite(organisation="Demo Bakkerij B.V.", contact_email="hr@demo.example",
                          contact_name="Sanne de Vries", actor=Actor.SYSTEM).link

@@ -23,6 +23,10 @@ def invite_group() -> None:
     pass
 
 
+def _attempts(email: MailMessage) -> str:
+    return f"{email.attempts} attempt{'' if email.attempts == 1 else 's'}"
+
+
 def email_state(email: MailMessage | None) -> str:
     """A short, secret-free account of an invite email's delivery."""
     if email is None:
@@ -31,9 +35,9 @@ def email_state(email: MailMessage | None) -> str:
         return f"sent {email.sent_at:{TIME}}"
     if email.state is MailState.PENDING:
         retry = f", retry {email.next_attempt_at:{TIME}}" if email.next_attempt_at else ""
-        return f"pending ({email.attempts} attempts{retry}; {email.last_error or 'not tried yet'})"
+        return f"pending ({_attempts(email)}{retry}; {email.last_error or 'not tried yet'})"
     if email.state is MailState.FAILED:
-        return f"failed after {email.attempts} attempts: {email.last_error}"
+        return f"failed after {_attempts(email)}: {email.last_error}"
     return email.state.value
 
 

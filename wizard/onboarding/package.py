@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, ValidationError
-from wtforms.fields.choices import SelectChoice
+from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired
 
 from wizard.models import Actor, Onboarding, record_event
@@ -18,11 +17,10 @@ from wizard.packages import CATALOG, payroll_package
 
 
 class PackageForm(FlaskForm):
-    """One radio button per catalog entry."""
+    """The chosen catalog id (the template renders one radio button per catalog entry)."""
 
-    package = RadioField(
+    package = StringField(
         _l("Welk salarispakket gebruikt je organisatie?"),
-        choices=[SelectChoice(p.id, p.name) for p in CATALOG], validate_choice=False,
         validators=[InputRequired(message=_l("Kies het salarispakket van je organisatie."))])
 
     def validate_package(self, field) -> None:

@@ -11,7 +11,7 @@ from wizard.extensions import db
 from wizard.mail import send_onboarding_email
 from wizard.models import Actor, Onboarding, OnboardingStatus, record_event
 from wizard.models.base import utcnow
-from wizard.onboarding.steps import Step, machine
+from wizard.onboarding.steps import Step, current_machine
 
 LANGUAGES = ("nl", "en")
 # The Nmbrs permission profiles an onboarding can ask for. Stand-in until
@@ -82,8 +82,8 @@ def complete_onboarding(onboarding: Onboarding) -> None:
     """Mark the onboarding complete after re-checking every step before "done"."""
     if onboarding.status is OnboardingStatus.COMPLETED:
         return
-    done = machine.get("done")
-    missing = machine.incomplete_before(onboarding, done)
+    machine = current_machine()
+    missing = machine.incomplete_before(onboarding, machine.get("done"))
     if missing:
         raise OnboardingError("steps not complete: " + ", ".join(s.name for s in missing))
     onboarding.status = OnboardingStatus.COMPLETED

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -72,6 +73,20 @@ class StepError(Exception):
 def mark_answered(onboarding: Onboarding, step_name: str, **answer) -> None:
     """Store a step's (non-secret) answer on the onboarding."""
     onboarding.set_answer(step_name, **answer)
+
+
+class PlaceholderStep(Step):
+    """A confirm-only step (tests build small flows from these to check the generic rules)."""
+
+    template = "onboarding/placeholder.html"
+
+    def __init__(self, name: str, title: str):
+        self.name = name
+        self.title = title
+
+
+class FinishingPlaceholderStep(PlaceholderStep):
+    completes_onboarding = True
 
 
 # The real steps live in their own modules and build on the classes above.
@@ -157,3 +172,8 @@ class StepMachine:
 
 
 machine = StepMachine(STEPS)
+
+
+def current_machine() -> StepMachine:
+    """The app's step machine (tests may install another flow in ``app.extensions``)."""
+    return current_app.extensions.get("step_machine", machine)

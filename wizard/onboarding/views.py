@@ -12,7 +12,7 @@ from wizard.models import OnboardingStatus
 from wizard.onboarding import bp
 from wizard.onboarding.service import save_step, start_onboarding
 from wizard.onboarding.session import bind, current_onboarding
-from wizard.onboarding.steps import StepError, machine
+from wizard.onboarding.steps import StepError, current_machine
 
 INVITE_PROBLEM_STATUS = {
     InviteProblem.MALFORMED: 400,
@@ -66,12 +66,13 @@ def _onboarding_or_401():
 @bp.get("/onboarding/")
 def current():
     onboarding = _onboarding_or_401()
-    return redirect(url_for(".step", name=machine.first_unfinished(onboarding).name))
+    return redirect(url_for(".step", name=current_machine().first_unfinished(onboarding).name))
 
 
 def _open_step(name: str):
     """The onboarding and step this request may use, or the response that replaces the step."""
     onboarding = _onboarding_or_401()
+    machine = current_machine()
     step = machine.get(name)
     if step is None:
         abort(404)
@@ -88,6 +89,7 @@ def _open_step(name: str):
 
 
 def _render_step(onboarding, step, form, status: int):
+    machine = current_machine()
     return render_template(
         step.template, onboarding=onboarding, step=step, form=form,
         action_form=FlaskForm(), steps=machine.states(onboarding, step),
@@ -113,7 +115,7 @@ def step(name: str):
                 form.form_errors.append(error.message)
         else:
             db.session.commit()
-            following = machine.next(onboarding, step) if step.is_complete(onboarding) else None
+            following = current_machine().next(onboarding, step) if step.is_complete(onboarding) else None
             return redirect(url_for(".step", name=(following or step).name))
     return _render_step(onboarding, step, form, 422 if request.method == "POST" else 200)
 

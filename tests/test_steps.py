@@ -1,0 +1,73 @@
+"""The step machine's ordering rules, without HTTP."""
+from types import SimpleNamespace
+
+import pytest
+
+from wizard.models import OnboardingStatus
+from wizard.onboarding.steps import STEPS, Step, StepMachine, machine
+
+
+class FlagStep(Step):
+    template = "unused.html"
+
+    def __init__(self, name, applies=True):
+        self.name = self.title = name
+        self._applies = applies
+
+    def applies(self, onboarding):
+        return self._applies
+
+
+def onboarding(*answered, status=OnboardingStatus.IN_PROGRESS):
+    return SimpleNamespace(answers={name: {} for name in answered}, status=status)
+
+
+@pytest.fixture
+def three():
+    return StepMachine([FlagStep("a"), FlagStep("skipped", applies=False), FlagStep("b"), FlagStep("c")])
+
+
+def test_first_unfinished_is_the_current_step(three):
+    assert three.first_unfinished(onboarding()).name == "a"
+    assert three.first_unfinished(onboarding("a")).name == "b"
+    assert three.first_unfinished(onboarding("a", "b", "c")).name == "c"  # all done: last step
+
+
+def test_a_step_is_available_only_after_every_earlier_step(three):
+    assert three.is_available(onboarding(), three.get("a"))
+    assert not three.is_available(onboarding(), three.get("b"))
+    assert three.is_available(onboarding("a"), three.get("b"))
+    assert not three.is_available(onboarding("a"), three.get("c"))
+    # A later answer does not unlock a step whose predecessor is missing.
+    assert not three.is_available(onboarding("b"), three.get("c"))
+
+
+def test_steps_that_do_not_apply_are_skipped(three):
+    assert not three.is_available(onboarding("a"), three.get("skipped"))
+    assert three.next(onboarding(), three.get("a")).name == "b"
+    assert three.previous(onboarding(), three.get("b")).name == "a"
+    assert three.previous(onboarding(), three.get("a")) is None
+    assert three.next(onboarding(), three.get("c")) is None
+
+
+def test_states_describe_the_progress_indicator(three):
+    states = three.states(onboarding("a"), three.get("b"))
+    assert [(s.step.name, s.number, s.complete, s.available, s.current) for s in states] == [
+        ("a", 1, True, True, False),
+        ("b", 2, False, True, True),
+        ("c", 3, False, False, False),
+    ]
+
+
+def test_duplicate_step_names_are_refused():
+    with pytest.raises(ValueError):
+        StepMachine([FlagStep("a"), FlagStep("a")])
+
+
+def test_declared_flow_follows_the_seed_and_ends_in_done():
+    assert [s.name for s in STEPS][0] == "terms"
+    assert STEPS[-1].name == "done"
+    assert machine.get("done").is_complete(onboarding(status=OnboardingStatus.COMPLETED))
+    assert not machine.get("done").is_complete(onboarding())
+    finishing = [s for s in STEPS if s.completes_onboarding]
+    assert len(finishing) == 1 and STEPS[STEPS.index(finishing[0]) + 1].name == "done"

@@ -1,0 +1,144 @@
+"""The wizard's routes: sessions from invite links, never jumping ahead, PRG, completion."""
+import pytest
+
+from wizard.extensions import db
+from wizard.models import AuditEvent, Onboarding, OnboardingStatus
+
+
+def location(response):
+    return response.headers["Location"]
+
+
+def test_opening_the_link_binds_a_session_and_redirects_to_a_clean_url(
+        simple_flow, client, wizard, make_onboarding):
+    onboarding, link = make_onboarding()
+    response = wizard.open_invite(link)
+    assert response.status_code == 302 and location(response) == "/onboarding/"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert location(client.get("/onboarding/")) == "/onboarding/first"
+    db.session.refresh(onboarding)
+    assert onboarding.status is OnboardingStatus.IN_PROGRESS
+    events = [e.event_type for e in db.session.scalars(db.select(AuditEvent))]
+    assert events == ["onboarding.created", "onboarding.started", "invite.opened"]
+
+
+def test_without_a_session_the_wizard_asks_for_the_link(simple_flow, client):
+    response = client.get("/onboarding/first")
+    assert response.status_code == 401
+    assert "Open eerst je uitnodigingslink" in response.get_data(as_text=True)
+
+
+def test_get_never_jumps_ahead_and_finished_steps_can_be_revisited(simple_flow, client, wizard,
+                                                                  make_onboarding):
+    _, link = make_onboarding()
+    wizard.open_invite(link)
+    assert location(client.get("/onboarding/third")) == "/onboarding/first"
+    assert location(wizard.submit("first")) == "/onboarding/second"
+    assert client.get("/onboarding/first").status_code == 200  # revisit a finished step
+    assert location(client.get("/onboarding/fourth")) == "/onboarding/second"
+    assert client.get("/onboarding/nonsense").status_code == 404
+
+
+def test_post_to_a_step_ahead_changes_nothing(simple_flow, client, wizard, make_onboarding):
+    onboarding, link = make_onboarding()
+    wizard.open_invite(link)
+    token = wizard.csrf_token("first")
+    response = client.post("/onboarding/third", data={"csrf_token": token})
+    assert location(response) == "/onboarding/first"
+    db.session.refresh(onboarding)
+    assert onboarding.answers == {}
+
+
+def test_post_without_csrf_token_is_refused(simple_flow, client, wizard, make_onboarding):
+    onboarding, link = make_onboarding()
+    wizard.open_invite(link)
+    response = client.post("/onboarding/first", data={})
+    assert response.status_code == 400
+    assert "verlopen of onvolledig" in response.get_data(as_text=True)
+    db.session.refresh(onboarding)
+    assert onboarding.answers == {}
+
+
+def test_resume_in_a_new_browser_by_opening_the_link_again(simple_flow, app, wizard,
+                                                           make_onboarding):
+    _, link = make_onboarding()
+    wizard.open_invite(link)
+    wizard.submit("first")
+    wizard.submit("second")
+    other_browser = app.test_client()
+    other_browser.get(link.replace("http://127.0.0.1:5000", ""))
+    assert location(other_browser.get("/onboarding/")) == "/onboarding/third"
+
+
+def test_finishing_the_last_step_completes_and_locks_the_onboarding(simple_flow, client, wizard,
+                                                                    make_onboarding):
+    onboarding, link = make_onboarding()
+    wizard.open_invite(link)
+    for step in ("first", "second", "third"):
+        wizard.submit(step)
+    assert location(wizard.submit("fourth")) == "/onboarding/done"
+    db.session.refresh(onboarding)
+    assert onboarding.status is OnboardingStatus.COMPLETED and onboarding.completed_at
+    assert "De koppeling is ingesteld" in client.get("/onboarding/done").get_data(as_text=True)
+    assert location(client.get("/onboarding/first")) == "/onboarding/done"
+    reopened = wizard.open_invite(link)
+    assert reopened.status_code == 200
+    assert "al afgerond" in reopened.get_data(as_text=True)
+
+
+def test_completion_rechecks_every_step(simple_flow, app, make_onboarding):
+    from wizard.onboarding.service import OnboardingError, complete_onboarding
+
+    onboarding, _ = make_onboarding()
+    onboarding.answers["first"] = {}
+    with pytest.raises(OnboardingError, match="second"):
+        complete_onboarding(onboarding)
+    assert onboarding.status is OnboardingStatus.INVITED
+
+
+@pytest.mark.parametrize("token", [
+    "garbage",
+    "eyJvIjoiYWJjIn0.AAAAAA.bad-signature",
+    "../../etc/passwd",
+    "%00%ff",
+    "a" * 5000,
+])
+def test_malformed_links_show_a_page_and_change_nothing(simple_flow, client, make_onboarding,
+                                                       token):
+    onboarding, _ = make_onboarding()
+    before = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
+    response = client.get(f"/i/{token}")
+    assert response.status_code in (400, 404)
+    if response.status_code == 400:
+        assert "Deze link klopt niet" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)) == before
+    db.session.refresh(onboarding)
+    assert onboarding.status is OnboardingStatus.INVITED
+
+
+def test_a_replaced_link_stops_working(simple_flow, client, make_onboarding):
+    from wizard.invites import issue_invite_link
+
+    onboarding, old_link = make_onboarding()
+    issue_invite_link(onboarding)
+    db.session.commit()
+    response = client.get(old_link.replace("http://127.0.0.1:5000", ""))
+    assert response.status_code == 410
+    assert "nieuwere link" in response.get_data(as_text=True)
+
+
+def test_english_onboarding_gets_english_pages(simple_flow, client, wizard, make_onboarding):
+    _, link = make_onboarding(language="en")
+    wizard.open_invite(link)
+    page = client.get("/onboarding/first").get_data(as_text=True)
+    assert '<html lang="en"' in page and ">Next<" in page
+
+
+def test_unknown_onboarding_in_a_stale_session_is_treated_as_no_session(simple_flow, client,
+                                                                        wizard, make_onboarding):
+    onboarding, link = make_onboarding()
+    wizard.open_invite(link)
+    db.session.delete(onboarding)
+    db.session.commit()
+    assert client.get("/onboarding/first").status_code == 401
+    assert db.session.get(Onboarding, 1) is None
