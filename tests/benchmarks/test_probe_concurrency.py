@@ -32,8 +32,6 @@ def test_concurrent_probe_beats_sequential_on_the_slow_login(benchmark, nmbrs_sa
                                 calls=len(nmbrs_sandbox.state.requests))
     print(f"\nslow login, payroll profile: sequential {sequential_s:.2f} s, "
           f"concurrent ({WORKERS} workers) {concurrent_s:.2f} s, ratio {ratio:.1f}x")
-    assert sequential.to_dict()["operations"] == [
-        {**entry, "ms": entry["ms"]} for entry in sequential.to_dict()["operations"]]
     assert [c.status for c in sequential.operations] == [c.status for c in concurrent.operations]
     assert concurrent.exit_code == 0
     assert ratio > 2.5

@@ -23,7 +23,7 @@ from zeep.transports import Transport
 from wizard.config import NMBRS_PRODUCTION_SOAP_URL
 from wizard.nmbrs import contract
 from wizard.nmbrs.credentials import NmbrsCredentials
-from wizard.nmbrs.errors import NmbrsError, translate
+from wizard.nmbrs.errors import translate
 from wizard.nmbrs.wsdl import wsdl_path
 
 CONNECT_TIMEOUT = 5.0
