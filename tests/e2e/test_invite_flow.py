@@ -96,3 +96,51 @@ def test_a_spoiled_link_shows_its_page_and_changes_nothing(
     expect(page.get_by_role("heading", level=1)).to_have_text(english)
     expect(page.get_by_text("Need a new link?")).to_be_visible()
     assert snapshot() == before
+
+
+def current_step(page):
+    return page.locator('.progress-steps [aria-current="step"] .step-title')
+
+
+def test_terms_and_package_by_keyboard_in_english(live_server, make_onboarding, audited_page):
+    _, link = make_onboarding(language="en")
+    page = audited_page
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Terms")
+    expect(page.get_by_role("heading", name="Terms for connecting your payroll package")).to_be_visible()
+
+    page.get_by_label("I have read the terms and agree to them").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # to the name field
+    page.keyboard.type("Sanne de Vries")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/onboarding/package")
+    expect(current_step(page)).to_have_text("Payroll package")
+
+    page.get_by_role("radio", name="Visma Nmbrs").focus()
+    page.keyboard.press("ArrowDown")  # arrows move through the group and select
+    expect(page.get_by_role("radio", name="Loket.nl")).to_be_checked()
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_role("radio", name="Visma Nmbrs")).to_be_checked()
+    page.get_by_role("button", name="Next").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/onboarding/method")
+
+
+def test_terms_and_package_fit_a_phone(live_server, make_onboarding, browser, axe):
+    _, link = make_onboarding()
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    page.on("load", axe.check)
+    page.goto(link)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    accept_terms(page)
+    expect(page).to_have_url(f"{live_server.url}/onboarding/package")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    choose_package(page, "Exact Online Loonadministratie")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Exact Online Loonadministratie koppelen we nog niet")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    choose_package(page)
+    expect(page).to_have_url(f"{live_server.url}/onboarding/method")
+    context.close()
