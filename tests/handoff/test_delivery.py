@@ -42,7 +42,7 @@ def test_completion_without_credentials_is_refused_and_queues_nothing(make_onboa
 
     onboarding, _ = make_onboarding()
     onboarding.answers.update(contract_answers())
-    with pytest.raises(OnboardingError, match="no stored credentials"):
+    with pytest.raises(OnboardingError, match="credentials"):
         complete_onboarding(onboarding)
     db.session.rollback()
     assert onboarding.status is OnboardingStatus.INVITED

@@ -79,6 +79,7 @@ def test_an_onboarding_missing_an_answer_cannot_complete(make_onboarding, missin
     answers = contract_answers()
     answers[missing] = {"at": answers[missing]["at"]}  # answered, but without its data
     onboarding.answers.update(answers)
-    db.session.add(Credential(onboarding=onboarding, method="token", secret={"token": "x"}))
+    db.session.add(Credential(onboarding=onboarding, method="token", secret={
+        "username": "hr@devries.example", "token": "x", "domain": "devries"}))
     with pytest.raises(OnboardingError, match=missing):
         complete_onboarding(onboarding)

@@ -1,5 +1,6 @@
 """Database models. Import from here so every table is registered with the metadata."""
 from wizard.models.audit import Actor, AuditEvent, record_event
+from wizard.models.connection import EntitySnapshot, ValidationRun
 from wizard.models.credential import Credential
 from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import Onboarding, OnboardingStatus
@@ -10,6 +11,7 @@ __all__ = [
     "Actor",
     "AuditEvent",
     "Credential",
+    "EntitySnapshot",
     "MailMessage",
     "MailState",
     "Onboarding",
@@ -17,5 +19,6 @@ __all__ = [
     "TermsAcceptance",
     "OutboxMessage",
     "OutboxState",
+    "ValidationRun",
     "record_event",
 ]

@@ -65,5 +65,9 @@ class Onboarding(db.Model):
         """The client may still work on it."""
         return self.status in (OnboardingStatus.INVITED, OnboardingStatus.IN_PROGRESS) and not self.is_expired
 
+    def set_answer(self, step_name: str, **answer) -> None:
+        """Store a step's (non-secret) answer, stamped with the time it was given."""
+        self.answers[step_name] = {"at": utcnow().isoformat(), **answer}
+
     def __repr__(self) -> str:
         return f"<Onboarding {self.public_id} {self.status.value}>"

@@ -6,8 +6,10 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from wizard.connection.summary import completion_email_context
 from wizard.extensions import db
 from wizard.handoff.service import HandoffError, enqueue_handoff
+from wizard.mail import send_onboarding_email
 from wizard.models import Actor, Onboarding, OnboardingStatus, record_event
 from wizard.models.base import utcnow
 from wizard.nmbrs import available_profiles
@@ -86,3 +88,5 @@ def complete_onboarding(onboarding: Onboarding) -> None:
         enqueue_handoff(onboarding)
     except HandoffError as error:
         raise OnboardingError(f"cannot hand off: {error}") from None
+    # Last: sending records the email and commits the session before talking to the mail server.
+    send_onboarding_email(onboarding, "completed", **completion_email_context(onboarding))

@@ -17,8 +17,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
-from wizard.models import Onboarding, OnboardingStatus
-from wizard.models.base import utcnow
+from wizard.models import Onboarding
 
 
 class Step:
@@ -39,6 +38,9 @@ class Step:
     form_class: type[FlaskForm] = FlaskForm
     #: Steps that finish the onboarding when saved (the last step before "done").
     completes_onboarding: bool = False
+    #: Side actions besides saving, posted to ``/onboarding/<name>/<action>`` (e.g. "check");
+    #: ``perform`` carries them out, then the step is shown again.
+    actions: tuple[str, ...] = ()
 
     def applies(self, onboarding: Onboarding) -> bool:
         return True
@@ -55,6 +57,9 @@ class Step:
     def save(self, onboarding: Onboarding, form: FlaskForm) -> None:
         mark_answered(onboarding, self.name)
 
+    def perform(self, action: str, onboarding: Onboarding) -> None:
+        raise NotImplementedError(action)
+
 
 class StepError(Exception):
     """A valid-looking submission that the domain refuses; the message is shown to the client."""
@@ -67,11 +72,11 @@ class StepError(Exception):
 
 def mark_answered(onboarding: Onboarding, step_name: str, **answer) -> None:
     """Store a step's (non-secret) answer on the onboarding."""
-    onboarding.answers[step_name] = {"at": utcnow().isoformat(), **answer}
+    onboarding.set_answer(step_name, **answer)
 
 
 class PlaceholderStep(Step):
-    """A step whose real content a later feature supplies; confirming it completes it."""
+    """A confirm-only step (tests build small flows from these to check the generic rules)."""
 
     template = "onboarding/placeholder.html"
 
@@ -80,30 +85,26 @@ class PlaceholderStep(Step):
         self.title = title
 
 
-class DoneStep(Step):
-    name = "done"
-    title = _l("Klaar")
-    template = "onboarding/done.html"
-
-    def is_complete(self, onboarding: Onboarding) -> bool:
-        return onboarding.status is OnboardingStatus.COMPLETED
-
-
 class FinishingPlaceholderStep(PlaceholderStep):
     completes_onboarding = True
 
 
 # The real steps live in their own modules and build on the classes above.
+from wizard.onboarding.credentials import CredentialsStep  # noqa: E402
+from wizard.onboarding.done import DoneStep  # noqa: E402
+from wizard.onboarding.entities import EntitiesStep  # noqa: E402
+from wizard.onboarding.method import MethodStep  # noqa: E402
 from wizard.onboarding.package import PackageStep  # noqa: E402
 from wizard.onboarding.terms import TermsStep  # noqa: E402
+from wizard.onboarding.validation import ValidationStep  # noqa: E402
 
 STEPS: tuple[Step, ...] = (
     TermsStep(),
     PackageStep(),
-    PlaceholderStep("method", _l("Koppelmethode")),
-    PlaceholderStep("credentials", _l("Inloggegevens")),
-    PlaceholderStep("validation", _l("Controle")),
-    FinishingPlaceholderStep("entities", _l("Bedrijven")),
+    MethodStep(),
+    CredentialsStep(),
+    ValidationStep(),
+    EntitiesStep(),
     DoneStep(),
 )
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
+from flask_wtf import FlaskForm
 
 from wizard.extensions import db
 from wizard.i18n import LANGUAGE_KEY
@@ -68,8 +69,8 @@ def current():
     return redirect(url_for(".step", name=current_machine().first_unfinished(onboarding).name))
 
 
-@bp.route("/onboarding/<name>", methods=["GET", "POST"])
-def step(name: str):
+def _open_step(name: str):
+    """The onboarding and step this request may use, or the response that replaces the step."""
     onboarding = _onboarding_or_401()
     machine = current_machine()
     step = machine.get(name)
@@ -77,13 +78,29 @@ def step(name: str):
         abort(404)
     done = machine.get("done")
     if onboarding.status is OnboardingStatus.COMPLETED and step is not done:
-        return redirect(url_for(".step", name=done.name))
+        return onboarding, step, redirect(url_for(".step", name=done.name))
     if onboarding.status is not OnboardingStatus.COMPLETED and not onboarding.is_open:
-        return render_template("errors/invite.html", problem=(
-            "revoked" if onboarding.status is OnboardingStatus.REVOKED else "expired")), 410
+        return onboarding, step, (render_template("errors/invite.html", problem=(
+            "revoked" if onboarding.status is OnboardingStatus.REVOKED else "expired")), 410)
     if not machine.is_available(onboarding, step):
         # Never jump ahead: go to the first step that still needs an answer.
-        return redirect(url_for(".step", name=machine.first_unfinished(onboarding).name))
+        return onboarding, step, redirect(url_for(".step", name=machine.first_unfinished(onboarding).name))
+    return onboarding, step, None
+
+
+def _render_step(onboarding, step, form, status: int):
+    machine = current_machine()
+    return render_template(
+        step.template, onboarding=onboarding, step=step, form=form,
+        action_form=FlaskForm(), steps=machine.states(onboarding, step),
+        previous=machine.previous(onboarding, step), **step.context(onboarding)), status
+
+
+@bp.route("/onboarding/<name>", methods=["GET", "POST"])
+def step(name: str):
+    onboarding, step, response = _open_step(name)
+    if response is not None:
+        return response
 
     form = step.form_class(data=step.initial(onboarding))
     if request.method == "POST" and form.validate_on_submit():
@@ -98,10 +115,27 @@ def step(name: str):
                 form.form_errors.append(error.message)
         else:
             db.session.commit()
-            following = machine.next(onboarding, step) if step.is_complete(onboarding) else None
+            following = current_machine().next(onboarding, step) if step.is_complete(onboarding) else None
             return redirect(url_for(".step", name=(following or step).name))
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        step.template, onboarding=onboarding, step=step, form=form,
-        steps=machine.states(onboarding, step),
-        previous=machine.previous(onboarding, step), **step.context(onboarding)), status
+    return _render_step(onboarding, step, form, 422 if request.method == "POST" else 200)
+
+
+@bp.post("/onboarding/<name>/<action>")
+def step_action(name: str, action: str):
+    """A step's side action (e.g. run the check again); then show the step (post/redirect/get)."""
+    onboarding, step, response = _open_step(name)
+    if response is not None:
+        return response
+    if action not in step.actions:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        step.perform(action, onboarding)
+    except StepError as error:
+        db.session.rollback()
+        form = step.form_class(formdata=None, data=step.initial(onboarding))
+        form.form_errors.append(error.message)
+        return _render_step(onboarding, step, form, 422)
+    db.session.commit()
+    return redirect(url_for(".step", name=step.name))

@@ -1,7 +1,7 @@
 """outbox of hand-off messages
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-21 04:41:44.733375
 
 """
@@ -13,7 +13,7 @@ import wizard.vault
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

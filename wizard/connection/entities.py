@@ -1,0 +1,117 @@
+"""Which debtors and companies the login reaches, and which of them the client connects.
+
+The reachable list is read once per validation (or on "check again") and stored as a
+snapshot, so rendering and validating the selection never waits for Nmbrs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wizard.connection.credentials import stored_token_credentials
+from wizard.connection.nmbrs_access import client, connector_credentials
+from wizard.extensions import db
+from wizard.models import Actor, EntitySnapshot, Onboarding, record_event
+from wizard.nmbrs import list_entities
+
+
+class SelectionError(ValueError):
+    """The submitted choice of companies cannot be saved; ``str(exc)`` names the reason."""
+
+
+def _debtor_dict(debtor) -> dict:
+    return {"id": debtor.id, "number": str(debtor.number), "name": debtor.name}
+
+
+def _company_dict(company) -> dict:
+    return {"id": company.id, "number": str(company.number), "name": company.name,
+            "debtor_id": company.debtor_id}
+
+
+def store_snapshot(onboarding: Onboarding, debtors, companies, *, source: str) -> EntitySnapshot:
+    """Keep what the login reaches now (connector Debtor/Company objects)."""
+    snapshot = EntitySnapshot(onboarding=onboarding, source=source,
+                              debtors=[_debtor_dict(d) for d in debtors],
+                              companies=[_company_dict(c) for c in companies])
+    db.session.add(snapshot)
+    return snapshot
+
+
+def latest_snapshot(onboarding: Onboarding) -> EntitySnapshot | None:
+    query = (db.select(EntitySnapshot).filter_by(onboarding_id=onboarding.id)
+             .order_by(EntitySnapshot.id.desc()).limit(1))
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def refresh_entities(onboarding: Onboarding) -> EntitySnapshot:
+    """Re-read the reachable debtors and companies from Nmbrs (after a filter change)."""
+    credentials = stored_token_credentials(onboarding)
+    previous = latest_snapshot(onboarding)
+    debtors, companies = list_entities(connector_credentials(credentials), client=client())
+    snapshot = store_snapshot(onboarding, debtors, companies, source="recheck")
+    record_event(onboarding, Actor.CLIENT, "entities.rechecked",
+                 companies_before=len(previous.companies) if previous else None,
+                 companies_now=len(snapshot.companies), debtors_now=len(snapshot.debtors))
+    return snapshot
+
+
+@dataclass
+class DebtorGroup:
+    """One debtor and its companies, as the selection page shows them."""
+
+    debtor: dict
+    companies: list[dict] = field(default_factory=list)
+
+
+def grouped(snapshot: EntitySnapshot) -> list[DebtorGroup]:
+    """Companies grouped under their debtor, both sorted by name; unknown debtors last."""
+    groups = {d["id"]: DebtorGroup(d) for d in sorted(snapshot.debtors, key=lambda d: d["name"].lower())}
+    orphans = DebtorGroup({"id": None, "number": "", "name": ""})
+    for company in sorted(snapshot.companies, key=lambda c: c["name"].lower()):
+        groups.get(company["debtor_id"], orphans).companies.append(company)
+    result = [g for g in groups.values() if g.companies]
+    if orphans.companies:
+        result.append(orphans)
+    return result
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A validated choice: the companies and the debtors they belong to."""
+
+    debtors: list[dict]
+    companies: list[dict]
+    reachable_companies: int
+
+    @property
+    def excess_access(self) -> bool:
+        """The login sees more companies than the client connects (least privilege, AVG)."""
+        return self.reachable_companies > len(self.companies)
+
+
+def resolve_selection(snapshot: EntitySnapshot, company_ids, whole_debtor_ids=()) -> Selection:
+    """Map submitted ids onto the snapshot; a whole-debtor tick selects all its companies."""
+    by_id = {str(c["id"]): c for c in snapshot.companies}
+    wanted = {str(i) for i in company_ids}
+    unknown = wanted - by_id.keys()
+    if unknown:
+        raise SelectionError("unknown company")
+    whole = {str(i) for i in whole_debtor_ids}
+    chosen = [c for c in snapshot.companies
+              if str(c["id"]) in wanted or str(c["debtor_id"]) in whole]
+    if not chosen:
+        raise SelectionError("no company chosen")
+    debtor_ids = {str(c["debtor_id"]) for c in chosen}
+    debtors = [d for d in snapshot.debtors if str(d["id"]) in debtor_ids]
+    return Selection(debtors, chosen, len(snapshot.companies))
+
+
+def save_selection(onboarding: Onboarding, selection: Selection) -> None:
+    """Store the chosen companies; record in the audit trail when the login sees more."""
+    onboarding.set_answer("entities", debtors=selection.debtors, companies=selection.companies)
+    record_event(onboarding, Actor.CLIENT, "entities.selected",
+                 companies=[c["id"] for c in selection.companies],
+                 debtors=[d["id"] for d in selection.debtors])
+    if selection.excess_access:
+        record_event(onboarding, Actor.CLIENT, "entities.excess_access_accepted",
+                     reachable_companies=selection.reachable_companies,
+                     selected_companies=len(selection.companies))

@@ -1,0 +1,26 @@
+"""The one place that turns stored credentials and config into calls on the Nmbrs connector."""
+from __future__ import annotations
+
+from flask import current_app
+
+from wizard.connection.credentials import TokenCredentials
+from wizard.nmbrs import NmbrsCredentials, Profile, load_profile, nmbrs_client
+
+
+def connector_credentials(credentials: TokenCredentials) -> NmbrsCredentials:
+    """The connector's credential object (its repr hides the token too)."""
+    return NmbrsCredentials(credentials.username, credentials.token, credentials.domain or None)
+
+
+def client():
+    """The SOAP client aimed at the configured Nmbrs (production, sandbox or the emulator)."""
+    return nmbrs_client()
+
+
+def probe_workers() -> int:
+    return current_app.config["NMBRS_PROBE_WORKERS"]
+
+
+def profile_for(onboarding) -> Profile:
+    """The permission profile this onboarding's integration needs."""
+    return load_profile(onboarding.profile)

@@ -1,0 +1,71 @@
+"""What the wizard learned from Nmbrs while connecting: validation runs and reachable entities.
+
+Neither table holds a secret: a run stores per-operation outcomes (status, fault
+code, latency) and the entity snapshot stores debtor/company ids, numbers and names.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wizard.extensions import db
+from wizard.models.base import UTCDateTime, utcnow
+from wizard.models.onboarding import Onboarding
+
+
+class ValidationRun(db.Model):
+    """One permission probe of an onboarding's credentials, kept for support to inspect."""
+
+    __tablename__ = "validation_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    profile: Mapped[str] = mapped_column(String(40))
+    username: Mapped[str] = mapped_column(String(320))
+    domain: Mapped[str | None] = mapped_column(String(100))
+    authenticated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A FaultKind value when the run could not get going (bad credentials, unreachable, ...).
+    failure: Mapped[str | None] = mapped_column(String(40))
+    required_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    ok_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"service", "operation", "required", "status", "code", "kind", "ms"}, ...]
+    operations: Mapped[list] = mapped_column(JSON, default=list)
+
+    onboarding: Mapped[Onboarding] = relationship()
+
+    @property
+    def failed(self) -> list[dict]:
+        return [op for op in self.operations if op["status"] != "ok"]
+
+    @property
+    def optional_failed(self) -> list[str]:
+        return [op["operation"] for op in self.failed if not op["required"]]
+
+    def __repr__(self) -> str:
+        return f"<ValidationRun {self.id} onboarding={self.onboarding_id} ok={self.required_ok}>"
+
+
+class EntitySnapshot(db.Model):
+    """The debtors and companies a login could reach at one moment (newest one counts)."""
+
+    __tablename__ = "entity_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    source: Mapped[str] = mapped_column(String(20))  # "validation" or "recheck"
+    # [{"id", "number", "name"}] and [{"id", "number", "name", "debtor_id"}]
+    debtors: Mapped[list] = mapped_column(JSON, default=list)
+    companies: Mapped[list] = mapped_column(JSON, default=list)
+
+    onboarding: Mapped[Onboarding] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<EntitySnapshot {self.id} companies={len(self.companies)}>"

@@ -1,0 +1,71 @@
+"""Step "entities": choose which of the reachable companies to connect (least privilege)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectMultipleField
+from wtforms.validators import ValidationError
+
+from wizard.connection.entities import (SelectionError, grouped, latest_snapshot, refresh_entities,
+                                        resolve_selection, save_selection)
+from wizard.models import Onboarding
+from wizard.nmbrs import NmbrsError
+from wizard.onboarding.steps import Step, StepError
+
+
+class EntitiesForm(FlaskForm):
+    """Company ids and whole-debtor ticks; which ids exist is checked against the snapshot on save."""
+
+    company = SelectMultipleField(_l("Bedrijven"), choices=[], validate_choice=False)
+    whole_debtor = SelectMultipleField(_l("Alle bedrijven van een debiteur"), choices=[],
+                                       validate_choice=False)
+    accept_excess = BooleanField(_l("Ik begrijp het en wil doorgaan met alleen deze bedrijven"))
+
+    def validate_company(self, field) -> None:
+        if not field.data and not self.whole_debtor.data:
+            raise ValidationError(_l("Kies minstens één bedrijf."))
+
+
+class EntitiesStep(Step):
+    name = "entities"
+    title = _l("Bedrijven")
+    template = "onboarding/entities.html"
+    form_class = EntitiesForm
+    completes_onboarding = True
+    actions = ("recheck",)
+
+    def initial(self, onboarding: Onboarding) -> dict:
+        chosen = (onboarding.answers or {}).get("entities", {}).get("companies", [])
+        return {"company": [str(c["id"]) for c in chosen]}
+
+    def perform(self, action: str, onboarding: Onboarding) -> None:
+        try:
+            refresh_entities(onboarding)
+        except NmbrsError:
+            raise StepError(_("Nmbrs was niet bereikbaar om de lijst opnieuw op te halen. "
+                              "Probeer het over een paar minuten opnieuw.")) from None
+
+    def context(self, onboarding: Onboarding) -> dict:
+        snapshot = latest_snapshot(onboarding)
+        groups = grouped(snapshot) if snapshot else []
+        return {"groups": groups,
+                "company_count": len(snapshot.companies) if snapshot else 0,
+                "debtor_count": len(groups)}
+
+    def save(self, onboarding: Onboarding, form: EntitiesForm) -> None:
+        snapshot = latest_snapshot(onboarding)
+        if snapshot is None:
+            raise StepError(_("We weten nog niet welke bedrijven deze login kan zien. "
+                              "Klik op Opnieuw controleren."))
+        try:
+            selection = resolve_selection(snapshot, form.company.data, form.whole_debtor.data)
+        except SelectionError:
+            raise StepError(_("Deze keuze past niet bij de bedrijven die de login kan zien. "
+                              "Kies opnieuw."), field="company") from None
+        if selection.excess_access and not form.accept_excess.data:
+            raise StepError(_(
+                "Deze login kan %(reachable)s bedrijven zien, maar je koppelt er %(chosen)s. "
+                "Zo ziet de login meer persoonsgegevens dan nodig (AVG).",
+                reachable=selection.reachable_companies, chosen=len(selection.companies)),
+                field="accept_excess")
+        save_selection(onboarding, selection)
