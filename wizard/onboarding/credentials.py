@@ -13,6 +13,7 @@ from wizard.connection.credentials import (DomainError, domain_host, has_token,
 from wizard.connection.guide import rights_by_service
 from wizard.connection.login import LoginProblem, LoginRejected, check_login
 from wizard.connection.nmbrs_access import profile_for
+from wizard.connection.validation import run_validation
 from wizard.models import Onboarding
 from wizard.onboarding.steps import Step, StepError
 
@@ -100,3 +101,6 @@ class CredentialsStep(Step):
             raise StepError(rejection_message(error), field=error.field) from None
         store_token_credentials(onboarding, username=form.username.data,
                                 token=form.token.data, domain=login.domain)
+        # Check every right in the same request: the next page shows the results at once,
+        # with or without JavaScript.
+        run_validation(onboarding)
