@@ -166,19 +166,17 @@ def load_config(overrides: dict | None = None) -> dict:
     def get(name: str) -> str | None:
         return raw[name] if raw.get(name) is not None else defaults[name]
 
-    if raw["SECRET_KEYS"]:
-        secret_keys = _split_keys(raw["SECRET_KEYS"])
-    elif "SECRET_KEYS" in overrides:
-        secret_keys = overrides["SECRET_KEYS"]
-    else:
-        secret_keys = [_persisted_key(instance, "secret_key", lambda: secrets.token_urlsafe(48))]
-    if raw["ENCRYPTION_KEYS"]:
-        encryption_keys = _split_keys(raw["ENCRYPTION_KEYS"])
-    elif "ENCRYPTION_KEYS" in overrides:
-        encryption_keys = overrides["ENCRYPTION_KEYS"]
-    else:
-        encryption_keys = [_persisted_key(
-            instance, "encryption_key", lambda: Fernet.generate_key().decode())]
+    def key_list(name: str, filename: str, make) -> list[str]:
+        """Configured keys, else explicit overrides, else one generated and kept in instance/."""
+        if raw[name]:
+            return _split_keys(raw[name])
+        if name in overrides:
+            return overrides[name]
+        return [_persisted_key(instance, filename, make)]
+
+    secret_keys = key_list("SECRET_KEYS", "secret_key", lambda: secrets.token_urlsafe(48))
+    encryption_keys = key_list("ENCRYPTION_KEYS", "encryption_key",
+                               lambda: Fernet.generate_key().decode())
     for key in encryption_keys:
         try:
             Fernet(key)

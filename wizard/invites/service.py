@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from wizard.extensions import db
+from wizard.connection.advice import NMBRS_USER_TEMPLATE
 from wizard.invites.links import issue_invite_link
 from wizard.mail import cancel_pending_emails, send_onboarding_email
 from wizard.models import Actor, MailMessage, Onboarding, OnboardingStatus, record_event
@@ -19,8 +20,6 @@ from wizard.models.base import utcnow
 from wizard.onboarding.service import OnboardingError, create_onboarding
 
 INVITE_KIND = "invite"
-# The Nmbrs user template the client's login needs (seed 002, step 1), named in the email.
-NMBRS_USER_TEMPLATE = "(Scenario 3) General Manager Payroll & HR (System)"
 
 
 @dataclass(frozen=True)
