@@ -243,3 +243,19 @@ def test_smtp_backend_raises_delivery_error_for_connection_failures():
     with pytest.raises(DeliveryError) as caught:
         backend.send(message)
     assert not caught.value.permanent
+
+
+def test_the_background_worker_retries_due_emails(app, smtp_server):
+    """`flask outbox deliver` also retries emails, so a failed invite needs no cron job."""
+    from wizard.handoff.delivery import run_worker
+
+    app.config.update(SMTP_PORT=free_port())  # nobody listens there
+    email = invite().email
+    assert email.state is MailState.PENDING
+    app.config.update(SMTP_PORT=smtp_server.port)
+    email.next_attempt_at = utcnow()
+    db.session.commit()
+    run_worker(once=True)
+    db.session.refresh(email)
+    assert email.state is MailState.SENT
+    assert len(smtp_server.inbox.wait(1)) == 1

@@ -21,6 +21,7 @@ from wizard.handoff.payload import encode_body
 from wizard.handoff.retention import purge_due
 from wizard.handoff.service import claim_due, record_delivered, record_failure
 from wizard.handoff.signing import signed_headers
+from wizard.mail import retry_due_emails
 from wizard.models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
@@ -76,13 +77,18 @@ def deliver_due(now: datetime | None = None, http: requests.Session | None = Non
 
 
 def run_worker(once: bool = False, stop: threading.Event | None = None) -> Counter:
-    """Deliver and purge until stopped (or, with ``once``, until nothing is due)."""
+    """Deliver hand-offs, retry due emails and purge until stopped (or, with ``once``,
+    until nothing is due)."""
     stop = stop or threading.Event()
     total: Counter = Counter()
     while not stop.is_set():
         purged = asdict(purge_due())
         if any(purged.values()):
             log.info("retention: %s", purged)
+        # The same worker retries emails whose first send failed, so no cron job is needed.
+        emails = retry_due_emails()
+        if emails.sent or emails.failed:
+            log.info("email retries: %d sent, %d failed for good", len(emails.sent), len(emails.failed))
         while not stop.is_set():
             batch = deliver_due()
             total += batch
