@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 
 import pytest
 from cryptography.fernet import Fernet
 
 from tests.support.postgres import TemporaryPostgres
+from tests.support.servers import ThreadedServer
 from tests.support.smtp import start_smtp_server
 from tests.support.snapshot import database_snapshot
 from wizard import create_app
@@ -185,25 +185,8 @@ def wizard(client):
     return WizardActions(client)
 
 
-class LiveServer:
+class LiveServer(ThreadedServer):
     """The app served by waitress (a real WSGI server) on a free loopback port."""
-
-    def __init__(self, app):
-        from waitress.server import create_server
-
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=4,
-                                    clear_untrusted_proxy_headers=True)
-        self.port = self.server.effective_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.close()
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -236,7 +219,7 @@ def simple_flow(app, monkeypatch):
     return flow
 
 
-class NmbrsSandboxServer:
+class NmbrsSandboxServer(ThreadedServer):
     """The Nmbrs SOAP sandbox served by waitress on a free loopback port.
 
     ``soap_url`` is the base URL to put in ``NMBRS_SOAP_URL``; ``login(scenario)``
@@ -245,34 +228,18 @@ class NmbrsSandboxServer:
     """
 
     def __init__(self, latency: float = 0.0, threads: int = 16):
-        from waitress.server import create_server
-
         from wizard.sandbox import make_sandbox_app
 
         self.app = make_sandbox_app(latency=latency)
         self.state = self.app.extensions["nmbrs_sandbox"]
-        self.server = create_server(self.app, host="127.0.0.1", port=0, threads=threads,
-                                    clear_untrusted_proxy_headers=True)
-        self.port = self.server.effective_port
-        self.soap_url = f"http://127.0.0.1:{self.port}/soap/v3/"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        super().__init__(self.app, threads=threads)
+        self.soap_url = f"{self.url}/soap/v3/"
 
     def login(self, scenario: str):
         from wizard.nmbrs import NmbrsCredentials
 
         login = self.state.login(scenario)
         return NmbrsCredentials(login.username, login.token)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        from waitress import wasyncore
-
-        self.server.close()
-        wasyncore.close_all(self.server._map)  # keep-alive client connections too
-        self.thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

@@ -59,7 +59,8 @@ def test_rotation_a_link_signed_by_a_removed_key_is_refused(app, make_onboarding
 
 
 @pytest.mark.parametrize("mangle", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature changed
+    # A middle character: the last one carries unused base64 padding bits.
+    lambda t: t[:-5] + ("A" if t[-5] != "A" else "B") + t[-4:],  # signature changed
     lambda t: ("f" if t[0] != "f" else "e") + t[1:],    # payload changed
     lambda t: t[: len(t) // 2],                         # truncated
     lambda t: "not-a-token",

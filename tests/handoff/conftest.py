@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import secrets
 import socket
-import threading
 
 import pytest
 
@@ -13,6 +12,7 @@ from wizard.models import Credential, OutboxMessage
 from wizard.models.base import utcnow
 from wizard.onboarding.service import complete_onboarding
 from wizard.sandbox.receiver import WEBHOOK_PATH, ReceiverStore, create_receiver_app
+from tests.support.servers import ThreadedServer
 
 COMPANIES = [{"id": 101, "number": 1, "name": "De Vries Bakkerij B.V.", "debtor_id": 11},
              {"id": 102, "number": 2, "name": "De Vries Horeca B.V.", "debtor_id": 11}]
@@ -64,25 +64,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class RunningReceiver:
-    """The reference receiver served by waitress on loopback, in a thread."""
+class RunningReceiver(ThreadedServer):
+    """The reference receiver served by waitress on loopback, in a thread (started at once)."""
 
     def __init__(self, secret: str, private_pem: str, port: int = 0):
-        from waitress.server import create_server
-
         self.store = ReceiverStore()
         self.lines: list[str] = []
         app = create_receiver_app(webhook_secret=secret, private_key_pem=private_pem,
                                   store=self.store, echo=self.lines.append)
-        self.server = create_server(app, host="127.0.0.1", port=port, threads=4)
-        self.port = self.server.effective_port
-        self.url = f"http://127.0.0.1:{self.port}{WEBHOOK_PATH}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.close()
-        self.thread.join(timeout=5)
+        super().__init__(app, port=port)
+        self.url = f"{self.url}{WEBHOOK_PATH}"
+        self.start()
 
 
 @pytest.fixture

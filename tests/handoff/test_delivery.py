@@ -146,22 +146,16 @@ def test_retries_stop_after_about_three_days_then_retry_by_hand(complete_with_cr
     (404, OutboxState.FAILED), (409, OutboxState.FAILED), (422, OutboxState.FAILED),
 ])
 def test_answers_decide_between_retry_and_stop(complete_with_credentials, app, status, state):
-    from waitress.server import create_server
+    from tests.support.servers import ThreadedServer
 
     def answer(environ, start_response):
         start_response(f"{status} Whatever", [("Content-Type", "text/plain"), ("Location", "/x")])
         return [b"no thanks"]
 
-    server = create_server(answer, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        app.config["SYNC_URL"] = f"http://127.0.0.1:{server.effective_port}/hook"
+    with ThreadedServer(answer) as server:
+        app.config["SYNC_URL"] = f"{server.url}/hook"
         onboarding = complete_with_credentials()
         deliver_due()
-    finally:
-        server.close()
-        thread.join(timeout=5)
     message = outbox_message(onboarding)
     assert (message.state, message.last_status) == (state, status)
     assert message.last_error.startswith(f"HTTP {status}")

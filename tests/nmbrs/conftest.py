@@ -1,12 +1,11 @@
 """Fixtures for the connector tests: a client aimed at the sandbox, and a scripted fake server."""
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from waitress.server import create_server
 
+from tests.support.servers import ThreadedServer
 from wizard.nmbrs import NmbrsClient
 
 
@@ -26,10 +25,8 @@ class ScriptedServer:
         self.content_type = "text/xml; charset=utf-8"
         self.body = b""
         self.delay = 0.0
-        self.server = create_server(self, host="127.0.0.1", port=0, threads=4)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}/soap/v3/"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
+        self.http = ThreadedServer(self).start()
+        self.url = f"{self.http.url}/soap/v3/"
 
     def respond(self, body: bytes | str, status: str = "200 OK",
                 content_type: str = "text/xml; charset=utf-8", delay: float = 0.0):
@@ -45,11 +42,7 @@ class ScriptedServer:
         return [self.body]
 
     def stop(self):
-        from waitress import wasyncore
-
-        self.server.close()
-        wasyncore.close_all(self.server._map)
-        self.thread.join(timeout=5)
+        self.http.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,41 @@
+"""A WSGI app served by waitress in a background thread, on a loopback port."""
+from __future__ import annotations
+
+import threading
+
+from waitress import wasyncore
+from waitress.server import create_server
+
+
+class ThreadedServer:
+    """Start with ``start()`` (or use as a context manager); ``url`` is ``http://127.0.0.1:PORT``."""
+
+    def __init__(self, app, *, port: int = 0, threads: int = 4):
+        self.server = create_server(app, host="127.0.0.1", port=port, threads=threads,
+                                    clear_untrusted_proxy_headers=True)
+        self.port = self.server.effective_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "ThreadedServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Close every socket from inside the server's own loop.
+
+        Closing them from the test thread races with the loop's ``select()``, which then
+        fails on a closed descriptor; a thunk run by the loop itself cannot race.
+        """
+        if self.thread.is_alive():
+            self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+            self.thread.join(timeout=5)
+        else:
+            wasyncore.close_all(self.server._map)
+        self.server.task_dispatcher.shutdown(timeout=5)
+
+    def __enter__(self) -> "ThreadedServer":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
