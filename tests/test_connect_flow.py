@@ -204,3 +204,17 @@ def test_english_client_gets_english_fixes(make_onboarding, wizard, sandbox):
     assert "Some rights are still missing" in page
     assert "Switch on Employee Services → Salary_GetAll_AllEmployeesByCompany under API settings" in page
     assert "Reads each company" in page or "Reads the payroll runs" in page  # profile purposes in English
+
+
+def test_recheck_while_nmbrs_is_unreachable_keeps_the_list(app, started, wizard, sandbox):
+    from wizard.models import EntitySnapshot
+
+    enter_login(wizard, sandbox.login("full"))
+    assert wizard.submit("validation").status_code == 302
+    snapshots = db.session.scalar(db.select(db.func.count()).select_from(EntitySnapshot))
+    app.config["NMBRS_SOAP_URL"] = "http://127.0.0.1:9/soap/v3/"
+    answer = recheck_entities(wizard)
+    assert answer.status_code == 422
+    assert "niet bereikbaar om de lijst opnieuw op te halen" in answer.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(EntitySnapshot)) == snapshots
+    assert "Drukkerij Mulder B.V." in wizard.client.get("/onboarding/entities").get_data(as_text=True)

@@ -11,7 +11,7 @@ from wizard.connection.credentials import stored_token_credentials
 from wizard.connection.nmbrs_access import client, connector_credentials
 from wizard.extensions import db
 from wizard.models import Actor, EntitySnapshot, Onboarding, record_event
-from wizard.nmbrs import list_entities
+from wizard.nmbrs import NmbrsError, list_entities
 
 
 class SelectionError(ValueError):
@@ -42,11 +42,18 @@ def latest_snapshot(onboarding: Onboarding) -> EntitySnapshot | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+class EntitiesUnavailable(Exception):
+    """Nmbrs could not be asked for the list of debtors and companies right now."""
+
+
 def refresh_entities(onboarding: Onboarding) -> EntitySnapshot:
     """Re-read the reachable debtors and companies from Nmbrs (after a filter change)."""
     credentials = stored_token_credentials(onboarding)
     previous = latest_snapshot(onboarding)
-    debtors, companies = list_entities(connector_credentials(credentials), client=client())
+    try:
+        debtors, companies = list_entities(connector_credentials(credentials), client=client())
+    except NmbrsError as error:
+        raise EntitiesUnavailable(error.kind) from None
     snapshot = store_snapshot(onboarding, debtors, companies, source="recheck")
     record_event(onboarding, Actor.CLIENT, "entities.rechecked",
                  companies_before=len(previous.companies) if previous else None,

@@ -6,10 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField
 from wtforms.validators import ValidationError
 
-from wizard.connection.entities import (SelectionError, grouped, latest_snapshot, refresh_entities,
-                                        resolve_selection, save_selection)
+from wizard.connection.entities import (EntitiesUnavailable, SelectionError, grouped,
+                                        latest_snapshot, refresh_entities, resolve_selection,
+                                        save_selection)
 from wizard.models import Onboarding
-from wizard.nmbrs import NmbrsError
 from wizard.onboarding.steps import Step, StepError
 
 
@@ -41,7 +41,7 @@ class EntitiesStep(Step):
     def perform(self, action: str, onboarding: Onboarding) -> None:
         try:
             refresh_entities(onboarding)
-        except NmbrsError:
+        except EntitiesUnavailable:
             raise StepError(_("Nmbrs was niet bereikbaar om de lijst opnieuw op te halen. "
                               "Probeer het over een paar minuten opnieuw.")) from None
 
