@@ -142,7 +142,7 @@ def make_onboarding(app):
     """Factory: an onboarding plus a fresh invite link, committed."""
     from wizard.invites import issue_invite_link
     from wizard.models import Actor
-    from wizard.onboarding.service import create_onboarding
+    from wizard.lifecycle import create_onboarding
 
     def make(organisation="Bakkerij De Vries B.V.", email="hr@devries.example", **kwargs):
         onboarding = create_onboarding(organisation=organisation, contact_email=email,
@@ -204,9 +204,10 @@ def simple_flow(app, monkeypatch):
     """Install a small flow of confirm-only steps, so generic wizard rules are tested
     independently of the real steps' forms. Its onboardings carry no credentials, so the
     hand-off to the sync backend (tested in tests/handoff and the real flows) is off."""
-    monkeypatch.setattr("wizard.onboarding.service.enqueue_handoff", lambda onboarding: None)
-    from wizard.onboarding.steps import (DoneStep, FinishingPlaceholderStep, PlaceholderStep,
-                                         StepMachine)
+    monkeypatch.setattr("wizard.lifecycle.enqueue_handoff", lambda onboarding: None)
+    from tests.support.steps import FinishingPlaceholderStep, PlaceholderStep
+    from wizard.steps.base import StepMachine
+    from wizard.steps.done import DoneStep
 
     flow = StepMachine([
         PlaceholderStep("first", "Eerste"),

@@ -90,3 +90,19 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for setting in SETTINGS:
         assert f"`WIZARD_{setting.name}`" in readme, setting.name
+
+
+def test_explicit_overrides_win_over_the_environment(monkeypatch, tmp_path):
+    """Sessions and invite links must sign with the same key: the one the caller passed in."""
+    monkeypatch.setenv("WIZARD_SECRET_KEYS", "from-the-environment-" + "e" * 30)
+    monkeypatch.setenv("WIZARD_INSTANCE_PATH", str(tmp_path / "env-instance"))
+    monkeypatch.setenv("WIZARD_SYNC_URL", "http://127.0.0.1:1/from-env")
+    passed = "passed-in-" + "p" * 40
+    app = create_app({"ENV": "testing", "SECRET_KEYS": [passed],
+                      "INSTANCE_PATH": str(tmp_path / "given"),
+                      "SYNC_URL": "http://127.0.0.1:2/given",
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEYS"] == [passed]
+    assert app.config["SECRET_KEY"] == passed
+    assert app.config["INSTANCE_PATH"] == str((tmp_path / "given").resolve())
+    assert app.config["SYNC_URL"] == "http://127.0.0.1:2/given"

@@ -49,7 +49,7 @@ def test_full_login_two_of_three_companies_to_done(started, wizard, sandbox):
     assert run_check(wizard).status_code == 302
     page = wizard.client.get("/onboarding/validation").get_data(as_text=True)
     assert "Alle verplichte rechten staan aan" in page
-    answer = reload(onboarding).answers["validation"]
+    answer = reload(onboarding).raw_answers["validation"]
     assert answer["required_ok"] is True and answer["checked"] == answer["ok"] > 10
     run = db.session.get(ValidationRun, answer["run_id"])
     assert run.required_ok and all(op["ms"] is not None for op in run.operations)
@@ -70,14 +70,14 @@ def test_full_login_two_of_three_companies_to_done(started, wizard, sandbox):
     assert done.headers["Location"].endswith("/onboarding/done")
     onboarding = reload(onboarding)
     assert onboarding.status is OnboardingStatus.COMPLETED
-    chosen = onboarding.answers["entities"]
+    chosen = onboarding.raw_answers["entities"]
     assert [str(c["id"]) for c in chosen["companies"]] == ids[:2] or \
         sorted(str(c["id"]) for c in chosen["companies"]) == sorted(ids[:2])
     assert set(chosen["companies"][0]) == {"id", "number", "name", "debtor_id"}
     assert set(chosen["debtors"][0]) == {"id", "number", "name"}
-    assert onboarding.answers["method"]["method"] == "token"
-    assert onboarding.answers["credentials"] == {
-        "at": onboarding.answers["credentials"]["at"], "username": login.username,
+    assert onboarding.answers.method.method == "token"
+    assert onboarding.raw_answers["credentials"] == {
+        "at": onboarding.raw_answers["credentials"]["at"], "username": login.username,
         "domain": "bakkerijvandenberg"}
     assert events("entities.excess_access_accepted") == [
         {"reachable_companies": 3, "selected_companies": 2}]
@@ -94,7 +94,7 @@ def test_wrong_token_is_an_inline_error_and_stores_nothing(started, wizard, sand
     assert 'id="token-error"' in page and "API-token niet" in page
     assert 'aria-invalid="true"' in page
     assert db.session.scalar(db.select(db.func.count()).select_from(Credential)) == 0
-    assert "credentials" not in reload(started).answers
+    assert not reload(started).answers.has("credentials")
 
 
 def test_wrong_domain_names_the_right_one(started, wizard, sandbox):
@@ -154,7 +154,7 @@ def test_unreachable_at_credentials_lets_the_client_continue(app, started, wizar
     assert enter_login(wizard, sandbox.login("full")).status_code == 302
     app.config["NMBRS_SOAP_URL"] = sandbox.soap_url
     run_check(wizard)
-    assert reload(started).answers["credentials"]["domain"] == "bakkerijvandenberg"
+    assert reload(started).answers.login.domain == "bakkerijvandenberg"
     assert validation_passed_page(wizard)
 
 
@@ -180,7 +180,7 @@ def test_accountant_search_select_whole_debtor_and_recheck(started, wizard, sand
     assert events("entities.rechecked")[0]["companies_now"] == 1040
     done = wizard.submit("entities", whole_debtor=debtor, accept_excess="y")
     assert done.headers["Location"].endswith("/onboarding/done")
-    assert len(reload(started).answers["entities"]["companies"]) == 26
+    assert len(reload(started).answers.entities.companies) == 26
 
 
 def test_unknown_company_or_action_is_refused(started, wizard, sandbox):

@@ -2,9 +2,9 @@
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from wizard.onboarding.credentials import CredentialsForm
-from wizard.onboarding.entities import EntitiesForm
-from wizard.onboarding.method import MethodForm
+from wizard.steps.credentials import CredentialsForm
+from wizard.steps.entities import EntitiesForm
+from wizard.steps.method import MethodForm
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 

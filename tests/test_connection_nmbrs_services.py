@@ -51,8 +51,8 @@ def test_run_validation_stores_run_snapshot_and_verdict(make_onboarding, sandbox
     run = run_validation(onboarding)
     db.session.commit()
     assert run.required_ok and run.authenticated and run.checked == run.ok_count
-    assert onboarding.answers["validation"]["run_id"] == run.id
-    assert onboarding.answers["credentials"]["domain"] == "bakkerijvandenberg"
+    assert onboarding.answers.validation.run_id == run.id
+    assert onboarding.answers.login.domain == "bakkerijvandenberg"
     assert len(latest_snapshot(onboarding).companies) == 3
     assert latest_run(onboarding) is run and validation_passed(onboarding)
 

@@ -38,19 +38,19 @@ def test_token_is_encrypted_at_rest(make_onboarding):
     assert TOKEN not in raw and "hr@x.example" not in raw
     assert stored_token_credentials(onboarding).token == TOKEN
     assert TOKEN not in repr(stored_token_credentials(onboarding))
-    assert onboarding.answers["credentials"]["domain"] == "acme"
-    assert "token" not in onboarding.answers["credentials"]
+    assert onboarding.answers.login.domain == "acme"
+    assert "token" not in onboarding.raw_answers["credentials"]
 
 
 def test_empty_token_keeps_the_stored_one_and_new_login_reopens_later_steps(make_onboarding):
     onboarding, _ = make_onboarding()
     store_token_credentials(onboarding, username="hr@x.example", token=TOKEN, domain="acme")
-    onboarding.set_answer("validation", required_ok=True)
+    onboarding.answers.record("validation", run_id=1, required_ok=True)
     store_token_credentials(onboarding, username="hr@x.example", token="", domain="acme")
     assert stored_token_credentials(onboarding).token == TOKEN
-    assert "validation" in onboarding.answers  # nothing changed
+    assert onboarding.answers.has("validation")  # nothing changed
     store_token_credentials(onboarding, username="other@x.example", token="", domain="acme")
-    assert "validation" not in onboarding.answers
+    assert not onboarding.answers.has("validation")
     with pytest.raises(ValueError):
         store_token_credentials(make_onboarding()[0], username="a@b.example", token="", domain="")
 
@@ -94,7 +94,7 @@ def test_saving_excess_selection_is_audited(snapshot):
     events = {e.event_type: e.details for e in db.session.scalars(db.select(AuditEvent))}
     assert events["entities.excess_access_accepted"] == {
         "reachable_companies": 4, "selected_companies": 1}
-    assert onboarding.answers["entities"]["companies"] == [
+    assert list(onboarding.answers.entities.companies) == [
         {"id": 11, "number": "1", "name": "Bakkerij", "debtor_id": 1}]
     summary = connection_summary(onboarding)
     assert summary.organisation == onboarding.organisation

@@ -4,7 +4,7 @@ from werkzeug.datastructures import MultiDict
 
 from wizard.extensions import db
 from wizard.models import AuditEvent
-from wizard.onboarding.package import PackageForm
+from wizard.steps.package import PackageForm
 from wizard.packages import CATALOG, payroll_package, supported_packages
 
 COMMON_DUTCH_PACKAGES = {"Loket.nl", "AFAS Profit", "Visma Raet / Youforce", "ADP",
@@ -59,7 +59,7 @@ def test_page_lists_every_package_as_a_radio_with_unsupported_marked(client, on_
 def test_choosing_nmbrs_completes_the_step(client, wizard, on_package_step):
     response = wizard.submit("package", package="nmbrs")
     assert response.status_code == 302 and response.headers["Location"] == "/onboarding/method"
-    assert on_package_step.answers["package"]["package"] == "nmbrs"
+    assert on_package_step.answers.package.package == "nmbrs"
 
 
 @pytest.mark.both_databases

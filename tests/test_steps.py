@@ -4,7 +4,9 @@ from types import SimpleNamespace
 import pytest
 
 from wizard.models import OnboardingStatus
-from wizard.onboarding.steps import STEPS, Step, StepMachine, machine
+from wizard.models.answers import Answers
+from wizard.steps.base import Step, StepMachine
+from wizard.steps.flow import STEPS, machine
 
 
 class FlagStep(Step):
@@ -19,7 +21,8 @@ class FlagStep(Step):
 
 
 def onboarding(*answered, status=OnboardingStatus.IN_PROGRESS):
-    return SimpleNamespace(answers={name: {} for name in answered}, status=status)
+    return SimpleNamespace(answers=Answers({name: {"at": "2026-11-01T00:00:00+00:00"}
+                                            for name in answered}), status=status)
 
 
 @pytest.fixture
@@ -71,3 +74,24 @@ def test_declared_flow_follows_the_seed_and_ends_in_done():
     assert not machine.get("done").is_complete(onboarding())
     finishing = [s for s in STEPS if s.completes_onboarding]
     assert len(finishing) == 1 and STEPS[STEPS.index(finishing[0]) + 1].name == "done"
+
+
+def _modules_loaded_by(statement: str) -> set[str]:
+    """The wizard modules a fresh interpreter has loaded after ``statement``."""
+    import subprocess
+    import sys
+
+    code = f"{statement}; import sys; print('\\n'.join(m for m in sys.modules if m.startswith('wizard')))"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(output.stdout.split())
+
+
+def test_the_step_contract_imports_no_step_module():
+    loaded = _modules_loaded_by("import wizard.steps.base")
+    steps = {m for m in loaded if m.startswith("wizard.steps.") and m != "wizard.steps.base"}
+    assert steps == set()
+
+
+def test_domain_code_does_not_load_the_web_layer():
+    loaded = _modules_loaded_by("import wizard.lifecycle, wizard.invites, wizard.steps.flow")
+    assert not {m for m in loaded if m.startswith("wizard.onboarding")}

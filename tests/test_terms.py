@@ -6,7 +6,7 @@ from wizard import create_app
 from wizard.config import ConfigurationError
 from wizard.extensions import db
 from wizard.models import AuditEvent, TermsAcceptance
-from wizard.onboarding.terms import TermsForm
+from wizard.steps.terms import TermsForm
 from wizard.terms import available_versions, terms_document
 
 
@@ -93,7 +93,7 @@ def test_acceptance_is_recorded_with_evidence(client, wizard, make_onboarding):
         onboarding.id, "2026-11", "nl", "Sanne de Vries", "192.0.2.7", "TestBrowser/2.0")
     assert acceptance.accepted_at is not None
     db.session.refresh(onboarding)
-    assert onboarding.answers["terms"]["version"] == "2026-11" and "at" in onboarding.answers["terms"]
+    assert onboarding.answers.terms.version == "2026-11" and onboarding.answers.given_at("terms")
     assert db.session.execute(db.select(AuditEvent).filter_by(
         event_type="terms.accepted")).scalar_one().details == {"version": "2026-11", "language": "nl"}
 

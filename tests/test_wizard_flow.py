@@ -46,7 +46,7 @@ def test_post_to_a_step_ahead_changes_nothing(simple_flow, client, wizard, make_
     response = client.post("/onboarding/third", data={"csrf_token": token})
     assert location(response) == "/onboarding/first"
     db.session.refresh(onboarding)
-    assert onboarding.answers == {}
+    assert not onboarding.answers
 
 
 def test_post_without_csrf_token_is_refused(simple_flow, client, wizard, make_onboarding):
@@ -56,7 +56,7 @@ def test_post_without_csrf_token_is_refused(simple_flow, client, wizard, make_on
     assert response.status_code == 400
     assert "verlopen of onvolledig" in response.get_data(as_text=True)
     db.session.refresh(onboarding)
-    assert onboarding.answers == {}
+    assert not onboarding.answers
 
 
 def test_resume_in_a_new_browser_by_opening_the_link_again(simple_flow, app, wizard,
@@ -87,10 +87,10 @@ def test_finishing_the_last_step_completes_and_locks_the_onboarding(simple_flow,
 
 
 def test_completion_rechecks_every_step(simple_flow, app, make_onboarding):
-    from wizard.onboarding.service import OnboardingError, complete_onboarding
+    from wizard.lifecycle import OnboardingError, complete_onboarding
 
     onboarding, _ = make_onboarding()
-    onboarding.answers["first"] = {}
+    onboarding.answers.record("first")
     with pytest.raises(OnboardingError, match="second"):
         complete_onboarding(onboarding)
     assert onboarding.status is OnboardingStatus.INVITED
@@ -142,3 +142,44 @@ def test_unknown_onboarding_in_a_stale_session_is_treated_as_no_session(simple_f
     db.session.commit()
     assert client.get("/onboarding/first").status_code == 401
     assert db.session.get(Onboarding, 1) is None
+
+
+def test_a_refused_last_step_goes_back_to_the_step_that_failed(simple_flow, app, client, wizard,
+                                                               make_onboarding, monkeypatch):
+    """Finishing re-checks every step; one that no longer holds is where the client is sent."""
+    onboarding, link = make_onboarding()
+    wizard.open_invite(link)
+    for step in ("first", "second", "third"):
+        wizard.submit(step)
+    token = wizard.csrf_token("fourth")
+    # Between showing the last step and submitting it, an earlier answer stopped counting.
+    monkeypatch.setattr(simple_flow.get("second"), "is_complete", lambda onboarding: False,
+                        raising=False)
+    monkeypatch.setattr(simple_flow, "is_available", lambda onboarding, step: True)
+    response = client.post("/onboarding/fourth", data={"csrf_token": token})
+    assert response.status_code == 302 and location(response) == "/onboarding/second"
+    page = client.get("/onboarding/second").get_data(as_text=True)
+    assert "opnieuw worden ingevuld" in page
+    db.session.refresh(onboarding)
+    assert onboarding.status is OnboardingStatus.IN_PROGRESS
+
+
+def test_a_hand_off_that_cannot_be_queued_keeps_the_client_on_the_last_step(
+        simple_flow, client, wizard, make_onboarding, monkeypatch):
+    from wizard.handoff.service import HandoffError
+
+    def refuse(onboarding):
+        raise HandoffError("the onboarding has no stored credentials to hand off")
+
+    monkeypatch.setattr("wizard.lifecycle.enqueue_handoff", refuse)
+    onboarding, link = make_onboarding()
+    wizard.open_invite(link)
+    for step in ("first", "second", "third"):
+        wizard.submit(step)
+    response = wizard.submit("fourth")
+    assert response.status_code == 422
+    assert "Afronden is niet gelukt" in response.get_data(as_text=True)
+    db.session.refresh(onboarding)
+    assert onboarding.status is OnboardingStatus.IN_PROGRESS
+    assert not db.session.scalars(db.select(AuditEvent).filter_by(
+        event_type="onboarding.completed")).all()

@@ -160,18 +160,18 @@ def load_config(overrides: dict | None = None) -> dict:
             raise ConfigurationError(
                 "Production mode needs these environment variables: " + ", ".join(missing))
 
-    instance = Path(raw["INSTANCE_PATH"] or overrides.pop("INSTANCE_PATH", None) or "instance").resolve()
+    instance = Path(overrides.pop("INSTANCE_PATH", None) or raw["INSTANCE_PATH"] or "instance").resolve()
     defaults = {s.name: s.default for s in SETTINGS}
 
     def get(name: str) -> str | None:
         return raw[name] if raw.get(name) is not None else defaults[name]
 
     def key_list(name: str, filename: str, make) -> list[str]:
-        """Configured keys, else explicit overrides, else one generated and kept in instance/."""
+        """Explicit overrides, else configured keys, else one generated and kept in instance/."""
+        if name in overrides:
+            return list(overrides[name])
         if raw[name]:
             return _split_keys(raw[name])
-        if name in overrides:
-            return overrides[name]
         return [_persisted_key(instance, filename, make)]
 
     secret_keys = key_list("SECRET_KEYS", "secret_key", lambda: secrets.token_urlsafe(48))
@@ -249,6 +249,7 @@ def load_config(overrides: dict | None = None) -> dict:
         **sync,
     }
     config.update(overrides)
+    config["SECRET_KEY"] = config["SECRET_KEYS"][0]  # sessions and links sign with the same key
     return config
 
 
@@ -258,11 +259,11 @@ def _sync_settings(raw: dict, overrides: dict, instance: Path) -> dict:
         KeyProblem, check_webhook_secret, demo_key_pair, load_public_key_pem, new_webhook_secret)
 
     settings = {
-        "SYNC_URL": raw["SYNC_URL"] or overrides.get("SYNC_URL") or DEMO_SYNC_URL,
-        "SYNC_WEBHOOK_SECRET": raw["SYNC_WEBHOOK_SECRET"] or overrides.get("SYNC_WEBHOOK_SECRET")
+        "SYNC_URL": overrides.get("SYNC_URL") or raw["SYNC_URL"] or DEMO_SYNC_URL,
+        "SYNC_WEBHOOK_SECRET": overrides.get("SYNC_WEBHOOK_SECRET") or raw["SYNC_WEBHOOK_SECRET"]
         or _persisted_key(instance, DEMO_WEBHOOK_SECRET_FILE, new_webhook_secret),
     }
-    public_key = raw["SYNC_PUBLIC_KEY"] or overrides.get("SYNC_PUBLIC_KEY")
+    public_key = overrides.get("SYNC_PUBLIC_KEY") or raw["SYNC_PUBLIC_KEY"]
     try:
         check_webhook_secret(settings["SYNC_WEBHOOK_SECRET"])
         settings["SYNC_PUBLIC_KEY"] = (load_public_key_pem(public_key) if public_key

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
+from wizard.client_session import SESSION_KEY, current_onboarding
+
 bp = Blueprint("i18n", __name__)
 LANGUAGE_KEY = "language"
 
@@ -15,9 +17,7 @@ def select_locale() -> str:
     chosen = session.get(LANGUAGE_KEY)
     if chosen in supported:
         return chosen
-    from wizard.onboarding.session import current_onboarding  # avoids an import cycle
-
-    onboarding = current_onboarding() if session.get("onboarding") else None
+    onboarding = current_onboarding() if session.get(SESSION_KEY) else None
     if onboarding is not None and onboarding.language in supported:
         return onboarding.language
     return current_app.config["BABEL_DEFAULT_LOCALE"]

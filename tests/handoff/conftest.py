@@ -10,7 +10,7 @@ from wizard.terms import current_terms_version
 from wizard.extensions import db
 from wizard.models import Credential, OutboxMessage
 from wizard.models.base import utcnow
-from wizard.onboarding.service import complete_onboarding
+from wizard.lifecycle import complete_onboarding
 from wizard.sandbox.receiver import WEBHOOK_PATH, ReceiverStore, create_receiver_app
 from tests.support.servers import ThreadedServer
 
@@ -43,7 +43,7 @@ def complete_with_credentials(make_onboarding):
 
     def make(token: str | None = None, organisation: str = "Bakkerij De Vries B.V.", **kwargs):
         onboarding, _ = make_onboarding(organisation=organisation, **kwargs)
-        onboarding.answers.update(contract_answers())
+        onboarding.raw_answers.update(contract_answers())
         db.session.add(Credential(onboarding=onboarding, method="token", secret={
             "username": "hr@devries.example", "token": token or new_token(), "domain": "devries"}))
         complete_onboarding(onboarding)

@@ -38,10 +38,10 @@ def test_completion_queues_the_handoff_in_the_same_transaction(complete_with_cre
 
 def test_completion_without_credentials_is_refused_and_queues_nothing(make_onboarding):
     from tests.handoff.conftest import contract_answers
-    from wizard.onboarding.service import OnboardingError, complete_onboarding
+    from wizard.lifecycle import OnboardingError, complete_onboarding
 
     onboarding, _ = make_onboarding()
-    onboarding.answers.update(contract_answers())
+    onboarding.raw_answers.update(contract_answers())
     with pytest.raises(OnboardingError, match="credentials"):
         complete_onboarding(onboarding)
     db.session.rollback()

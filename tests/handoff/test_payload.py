@@ -73,12 +73,12 @@ def test_an_onboarding_missing_an_answer_cannot_complete(make_onboarding, missin
     from tests.handoff.conftest import contract_answers
     from wizard.extensions import db
     from wizard.models import Credential
-    from wizard.onboarding.service import OnboardingError, complete_onboarding
+    from wizard.lifecycle import OnboardingError, complete_onboarding
 
     onboarding, _ = make_onboarding()
     answers = contract_answers()
     answers[missing] = {"at": answers[missing]["at"]}  # answered, but without its data
-    onboarding.answers.update(answers)
+    onboarding.raw_answers.update(answers)
     db.session.add(Credential(onboarding=onboarding, method="token", secret={
         "username": "hr@devries.example", "token": "x", "domain": "devries"}))
     with pytest.raises(OnboardingError, match=missing):

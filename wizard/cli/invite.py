@@ -14,7 +14,7 @@ from wizard.invites import (
 )
 from wizard.models import Actor, MailMessage, MailState, Onboarding
 from wizard.nmbrs import available_profiles
-from wizard.onboarding.service import LANGUAGES, OnboardingError
+from wizard.lifecycle import LANGUAGES, OnboardingError
 
 TIME = "%Y-%m-%d %H:%M"
 

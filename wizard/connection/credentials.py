@@ -69,10 +69,9 @@ def store_token_credentials(onboarding: Onboarding, *, username: str, token: str
     credential.method = TOKEN_METHOD
     credential.secret = secret
     credential.purged_at = None
-    onboarding.set_answer("credentials", username=username, domain=domain)
+    onboarding.answers.record("credentials", username=username, domain=domain)
     if changed:
-        for name in DEPENDENT_STEPS:
-            onboarding.answers.pop(name, None)
+        onboarding.answers.forget(*DEPENDENT_STEPS)
     record_event(onboarding, Actor.CLIENT, "credentials.stored", method=TOKEN_METHOD,
                  username=username, domain=domain, replaced=changed)
 
@@ -81,7 +80,7 @@ def set_discovered_domain(onboarding: Onboarding, domain: str) -> None:
     """Remember the domain Nmbrs told us, in the vault copy and the (non-secret) answer."""
     credential = onboarding.credential
     credential.secret = {**credential.secret, "domain": domain}
-    onboarding.answers["credentials"] = {**onboarding.answers["credentials"], "domain": domain}
+    onboarding.answers.update("credentials", domain=domain)
     record_event(onboarding, Actor.SYSTEM, "credentials.domain_discovered", domain=domain)
 
 

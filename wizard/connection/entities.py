@@ -114,7 +114,8 @@ def resolve_selection(snapshot: EntitySnapshot, company_ids, whole_debtor_ids=()
 
 def save_selection(onboarding: Onboarding, selection: Selection) -> None:
     """Store the chosen companies; record in the audit trail when the login sees more."""
-    onboarding.set_answer("entities", debtors=selection.debtors, companies=selection.companies)
+    onboarding.answers.record("entities", debtors=selection.debtors, companies=selection.companies,
+                              reachable_companies=selection.reachable_companies)
     record_event(onboarding, Actor.CLIENT, "entities.selected",
                  companies=[c["id"] for c in selection.companies],
                  debtors=[d["id"] for d in selection.debtors])

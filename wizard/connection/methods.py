@@ -27,8 +27,9 @@ def choose_method(onboarding: Onboarding, method: str) -> None:
     """Store the client's choice of connection method."""
     if method not in available_methods():
         raise MethodUnavailable(method)
-    onboarding.set_answer("method", method=method)
+    onboarding.answers.record("method", method=method)
 
 
 def chosen_method(onboarding: Onboarding) -> str | None:
-    return (onboarding.answers or {}).get("method", {}).get("method")
+    answer = onboarding.answers.method
+    return answer.method if answer else None

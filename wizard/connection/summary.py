@@ -20,15 +20,16 @@ class ConnectionSummary:
 
 def connection_summary(onboarding: Onboarding) -> ConnectionSummary:
     """What the client set up, from the stored (non-secret) answers."""
-    answers = onboarding.answers or {}
-    package = payroll_package(answers.get("package", {}).get("package"))
+    answers = onboarding.answers
+    package = payroll_package(answers.package.package if answers.package else None)
+    login, entities = answers.login, answers.entities
     return ConnectionSummary(
         organisation=onboarding.organisation,
         package=package.name if package else "",
-        method=answers.get("method", {}).get("method", ""),
-        environment=domain_host(answers.get("credentials", {}).get("domain", "")),
-        companies=answers.get("entities", {}).get("companies", []),
-        debtors=answers.get("entities", {}).get("debtors", []),
+        method=answers.method.method if answers.method else "",
+        environment=domain_host(login.domain or "") if login else "",
+        companies=list(entities.companies) if entities else [],
+        debtors=list(entities.debtors) if entities else [],
     )
 
 

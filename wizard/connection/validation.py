@@ -7,7 +7,6 @@ the same history later.
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 from wizard.connection.credentials import (DomainError, normalise_domain, set_discovered_domain,
                                            stored_token_credentials)
@@ -61,11 +60,10 @@ def run_validation(onboarding: Onboarding) -> ValidationRun:
     if not report.authenticated and report.failure in INCONCLUSIVE:
         pass  # Nmbrs could not be asked: the previous verdict (if any) stands
     elif run.required_ok:
-        onboarding.set_answer("validation", run_id=run.id, required_ok=True,
-                      checked=run.checked, ok=run.ok_count, optional_failed=run.optional_failed)
+        onboarding.answers.record("validation", run_id=run.id, required_ok=True, checked=run.checked,
+                                  ok=run.ok_count, optional_failed=run.optional_failed)
     else:
-        onboarding.answers.pop("validation", None)
-        onboarding.answers.pop("entities", None)
+        onboarding.answers.forget("validation", "entities")
     record_event(onboarding, Actor.CLIENT, "validation.run", run_id=run.id,
                  required_ok=run.required_ok, checked=run.checked, ok=run.ok_count,
                  failed=[op["operation"] for op in run.failed], failure=run.failure)
@@ -103,10 +101,10 @@ def latest_run_with_results(onboarding: Onboarding) -> ValidationRun | None:
 
 def credential_changed_at(onboarding: Onboarding):
     """When the client last entered credentials (the answer's timestamp)."""
-    return datetime.fromisoformat(onboarding.answers["credentials"]["at"])
+    return onboarding.answers.given_at("credentials")
 
 
 def validation_passed(onboarding: Onboarding) -> bool:
     """The stored verdict: the last run for the current login had every required right."""
-    answer = (onboarding.answers or {}).get("validation")
-    return bool(answer and answer.get("required_ok"))
+    answer = onboarding.answers.validation
+    return bool(answer and answer.required_ok)

@@ -37,15 +37,16 @@ def build_payload(onboarding: Onboarding, credential: Credential | None, public_
     """The version 1 body for a completed onboarding, credentials sealed for the backend."""
     if credential is None or credential.secret is None:
         raise PayloadError("the onboarding has no stored credentials to hand off")
-    answers = onboarding.answers or {}
-    missing = [name for name, key in (("package", "package"), ("method", "method"),
-                                      ("validation", "required_ok"), ("entities", "companies"))
-               if key not in answers.get(name, {})]
+    answers = onboarding.answers
+    given = {"package": answers.package, "method": answers.method,
+             "validation": answers.validation,
+             "entities": answers.entities if answers.entities and answers.entities.companies else None}
+    missing = [name for name, answer in given.items() if answer is None]
     if missing:
         raise PayloadError("the onboarding has no answer for: " + ", ".join(missing))
-    login = answers.get("credentials", {})
-    validation = answers["validation"]
-    entities = answers["entities"]
+    login = answers.login
+    validation = answers.validation
+    entities = answers.entities
     return {
         "type": EVENT_TYPE,
         "version": VERSION,
@@ -58,22 +59,22 @@ def build_payload(onboarding: Onboarding, credential: Credential | None, public_
                 "contact_email": onboarding.contact_email,
                 "language": onboarding.language,
             },
-            "payroll_package": answers["package"]["package"],
+            "payroll_package": answers.package.package,
             "profile": onboarding.profile,
             "connection": {
-                "method": answers["method"]["method"],
-                "domain": login.get("domain") or credential.secret.get("domain"),
-                "username": login.get("username"),
+                "method": answers.method.method,
+                "domain": (login.domain if login else None) or credential.secret.get("domain"),
+                "username": login.username if login else None,
             },
-            "debtors": [_pick(d, "id", "number", "name") for d in entities.get("debtors", [])],
-            "companies": [_pick(c, "id", "number", "name", "debtor_id") for c in entities["companies"]],
+            "debtors": [_pick(d, "id", "number", "name") for d in entities.debtors],
+            "companies": [_pick(c, "id", "number", "name", "debtor_id") for c in entities.companies],
             "validation": {
-                "run_id": validation.get("run_id"),
-                "validated_at": validation.get("at"),
-                "required_ok": bool(validation["required_ok"]),
-                "checked": validation.get("checked", 0),
-                "ok": validation.get("ok", 0),
-                "optional_failed": list(validation.get("optional_failed", [])),
+                "run_id": validation.run_id,
+                "validated_at": validation.at.isoformat(),
+                "required_ok": bool(validation.required_ok),
+                "checked": validation.checked,
+                "ok": validation.ok,
+                "optional_failed": list(validation.optional_failed),
             },
             "credentials": seal_credentials(
                 {"onboarding_id": onboarding.public_id, "method": credential.method,

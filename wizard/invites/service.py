@@ -17,7 +17,7 @@ from wizard.invites.links import issue_invite_link
 from wizard.mail import cancel_pending_emails, send_onboarding_email
 from wizard.models import Actor, MailMessage, Onboarding, OnboardingStatus, record_event
 from wizard.models.base import utcnow
-from wizard.onboarding.service import OnboardingError, create_onboarding
+from wizard.lifecycle import OnboardingError, create_onboarding
 
 INVITE_KIND = "invite"
 

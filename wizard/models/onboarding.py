@@ -10,6 +10,7 @@ from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wizard.extensions import db
+from wizard.models.answers import Answers
 from wizard.models.base import UTCDateTime, utcnow
 
 
@@ -43,11 +44,11 @@ class Onboarding(db.Model):
         db.Enum(OnboardingStatus, native_enum=False, length=20,
                 values_callable=lambda e: [m.value for m in e]),
         default=OnboardingStatus.INVITED, index=True)
-    # What the client answered per step, keyed by step name. Holds no secrets:
-    # credentials live encrypted in their own table.
     # sha256 of the nonce in the current invite link; a new link replaces it.
     invite_nonce_hash: Mapped[str | None] = mapped_column(String(64))
-    answers: Mapped[dict] = mapped_column(MutableDict.as_mutable(JSON), default=dict)
+    # What the client answered per step, keyed by step name; read it through ``answers``.
+    # Holds no secrets: credentials live encrypted in their own table.
+    raw_answers: Mapped[dict] = mapped_column("answers", MutableDict.as_mutable(JSON), default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -65,9 +66,12 @@ class Onboarding(db.Model):
         """The client may still work on it."""
         return self.status in (OnboardingStatus.INVITED, OnboardingStatus.IN_PROGRESS) and not self.is_expired
 
-    def set_answer(self, step_name: str, **answer) -> None:
-        """Store a step's (non-secret) answer, stamped with the time it was given."""
-        self.answers[step_name] = {"at": utcnow().isoformat(), **answer}
+    @property
+    def answers(self) -> Answers:
+        """What the client answered, with named fields (see ``wizard.models.answers``)."""
+        if self.raw_answers is None:
+            self.raw_answers = {}
+        return Answers(self.raw_answers)
 
     def __repr__(self) -> str:
         return f"<Onboarding {self.public_id} {self.status.value}>"

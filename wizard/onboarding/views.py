@@ -1,18 +1,19 @@
 """Routes of the client wizard: parse, call one service, render."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, session, url_for
-from flask_babel import force_locale
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, gettext as _
 from flask_wtf import FlaskForm
 
 from wizard.extensions import db
 from wizard.i18n import LANGUAGE_KEY
 from wizard.invites.links import InviteError, InviteProblem, record_invite_opened, redeem_invite
 from wizard.models import OnboardingStatus
+from wizard.lifecycle import IncompleteOnboarding, OnboardingError, save_step, start_onboarding
 from wizard.onboarding import bp
-from wizard.onboarding.service import save_step, start_onboarding
-from wizard.onboarding.session import bind, current_onboarding
-from wizard.onboarding.steps import StepError, current_machine
+from wizard.client_session import bind, current_onboarding
+from wizard.steps.base import ExternalRedirect, StepError
+from wizard.steps.flow import current_machine
 
 INVITE_PROBLEM_STATUS = {
     InviteProblem.MALFORMED: 400,
@@ -105,7 +106,7 @@ def step(name: str):
     form = step.form_class(data=step.initial(onboarding))
     if request.method == "POST" and form.validate_on_submit():
         try:
-            save_step(onboarding, step, form)
+            outcome = save_step(onboarding, step, form)
         except StepError as error:
             db.session.rollback()
             target = getattr(form, error.field, None) if error.field else None
@@ -113,11 +114,26 @@ def step(name: str):
                 target.errors = [*target.errors, error.message]
             else:
                 form.form_errors.append(error.message)
+        except IncompleteOnboarding as error:
+            db.session.rollback()
+            return _back_to(error.steps[0])
+        except OnboardingError:
+            db.session.rollback()
+            form.form_errors.append(_("Afronden is niet gelukt; er is niets verloren gegaan. Probeer "
+                                      "het opnieuw of neem contact met ons op."))
         else:
             db.session.commit()
+            if isinstance(outcome, ExternalRedirect):
+                return redirect(outcome.url)
             following = current_machine().next(onboarding, step) if step.is_complete(onboarding) else None
             return redirect(url_for(".step", name=(following or step).name))
     return _render_step(onboarding, step, form, 422 if request.method == "POST" else 200)
+
+
+def _back_to(step):
+    """Finishing found an earlier step no longer complete: send the client there, saying why."""
+    flash(_("Deze stap moet opnieuw worden ingevuld voordat je kunt afronden."), "error")
+    return redirect(url_for(".step", name=step.name))
 
 
 @bp.post("/onboarding/<name>/<action>")
@@ -131,11 +147,13 @@ def step_action(name: str, action: str):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        step.perform(action, onboarding)
+        outcome = step.perform(action, onboarding)
     except StepError as error:
         db.session.rollback()
         form = step.form_class(formdata=None, data=step.initial(onboarding))
         form.form_errors.append(error.message)
         return _render_step(onboarding, step, form, 422)
     db.session.commit()
+    if isinstance(outcome, ExternalRedirect):
+        return redirect(outcome.url)
     return redirect(url_for(".step", name=step.name))

@@ -10,7 +10,7 @@ from wizard.connection.entities import (EntitiesUnavailable, SelectionError, gro
                                         latest_snapshot, refresh_entities, resolve_selection,
                                         save_selection)
 from wizard.models import Onboarding
-from wizard.onboarding.steps import Step, StepError
+from wizard.steps.base import Step, StepError
 
 
 class EntitiesForm(FlaskForm):
@@ -35,8 +35,8 @@ class EntitiesStep(Step):
     actions = ("recheck",)
 
     def initial(self, onboarding: Onboarding) -> dict:
-        chosen = (onboarding.answers or {}).get("entities", {}).get("companies", [])
-        return {"company": [str(c["id"]) for c in chosen]}
+        chosen = onboarding.answers.entities
+        return {"company": [str(c["id"]) for c in chosen.companies]} if chosen else {}
 
     def perform(self, action: str, onboarding: Onboarding) -> None:
         try:

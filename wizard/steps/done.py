@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from wizard.connection.summary import connection_summary
 from wizard.models import Onboarding, OnboardingStatus
-from wizard.onboarding.steps import Step
+from wizard.steps.base import Step
 
 
 class DoneStep(Step):

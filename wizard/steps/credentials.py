@@ -15,7 +15,7 @@ from wizard.connection.login import LoginProblem, LoginRejected, check_login
 from wizard.connection.nmbrs_access import profile_for
 from wizard.connection.validation import run_validation
 from wizard.models import Onboarding
-from wizard.onboarding.steps import Step, StepError
+from wizard.steps.base import Step, StepError
 
 
 def _strip(value):
@@ -81,7 +81,7 @@ class CredentialsStep(Step):
     form_class = CredentialsForm
 
     def is_complete(self, onboarding: Onboarding) -> bool:
-        return "credentials" in (onboarding.answers or {}) and has_token(onboarding)
+        return onboarding.answers.login is not None and has_token(onboarding)
 
     def initial(self, onboarding: Onboarding) -> dict:
         stored = stored_token_credentials(onboarding)

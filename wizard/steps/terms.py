@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 
 from wizard.extensions import db
 from wizard.models import Actor, Onboarding, TermsAcceptance, record_event
-from wizard.onboarding.steps import Step, StepError, mark_answered
+from wizard.steps.base import Step, StepError
 from wizard.terms import current_terms_version, terms_document
 
 
@@ -44,7 +44,8 @@ class TermsForm(FlaskForm):
 
 def accepted_version(onboarding: Onboarding) -> str | None:
     """The terms version this onboarding last accepted, if any."""
-    return ((onboarding.answers or {}).get("terms") or {}).get("version")
+    answer = onboarding.answers.terms
+    return answer.version if answer else None
 
 
 def latest_acceptance(onboarding: Onboarding) -> TermsAcceptance | None:
@@ -62,7 +63,7 @@ def accept_terms(onboarding: Onboarding, *, version: str, language: str, name: s
                                  accepted_name=name, ip_address=(ip_address or None) and ip_address[:45],
                                  user_agent=(user_agent or "")[:300] or None)
     db.session.add(acceptance)
-    mark_answered(onboarding, "terms", version=version)
+    onboarding.answers.record("terms", version=version)
     record_event(onboarding, Actor.CLIENT, "terms.accepted", version=version, language=language)
     return acceptance
 

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from wizard.connection.methods import METHODS, available_methods, choose_method, chosen_method
 from wizard.models import Onboarding
-from wizard.onboarding.steps import Step
+from wizard.steps.base import Step
 
 
 class MethodForm(FlaskForm):

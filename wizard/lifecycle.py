@@ -1,4 +1,7 @@
-"""Domain operations on onboardings. Views call these; they raise, never render."""
+"""The onboarding lifecycle: create, start, save a step, complete. Raises, never renders.
+
+Imports nothing from the web layer, so the CLI, the invite service and the views can all use it.
+"""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,13 +16,22 @@ from wizard.mail import send_onboarding_email
 from wizard.models import Actor, Onboarding, OnboardingStatus, record_event
 from wizard.models.base import utcnow
 from wizard.nmbrs import available_profiles
-from wizard.onboarding.steps import Step, current_machine
+from wizard.steps.base import ExternalRedirect, Step
+from wizard.steps.flow import current_machine
 
 LANGUAGES = ("nl", "en")
 
 
 class OnboardingError(Exception):
     """A domain rule refused the operation; ``str(exc)`` is safe to show."""
+
+
+class IncompleteOnboarding(OnboardingError):
+    """Finishing was refused because earlier steps are no longer complete; ``steps`` names them."""
+
+    def __init__(self, steps: list[Step]):
+        super().__init__("steps not complete: " + ", ".join(s.name for s in steps))
+        self.steps = steps
 
 
 def create_onboarding(*, organisation: str, contact_email: str, contact_name: str | None = None,
@@ -46,7 +58,7 @@ def create_onboarding(*, organisation: str, contact_email: str, contact_name: st
     onboarding = Onboarding(
         organisation=organisation, contact_email=contact_email,
         contact_name=" ".join((contact_name or "").split())[:200] or None, language=language, profile=profile,
-        status=OnboardingStatus.INVITED, answers={},
+        status=OnboardingStatus.INVITED, raw_answers={},
         expires_at=utcnow() + timedelta(days=days))
     db.session.add(onboarding)
     db.session.flush()
@@ -62,14 +74,18 @@ def start_onboarding(onboarding: Onboarding) -> None:
         record_event(onboarding, Actor.CLIENT, "onboarding.started")
 
 
-def save_step(onboarding: Onboarding, step: Step, form) -> None:
-    """Apply a valid step form; finish the onboarding when the step says so and is complete."""
-    step.save(onboarding, form)
-    if not step.is_complete(onboarding):
-        return  # an answer that does not finish the step (e.g. an unsupported package)
+def save_step(onboarding: Onboarding, step: Step, form) -> ExternalRedirect | None:
+    """Apply a valid step form; finish the onboarding when the step says so and is complete.
+
+    Returns the step's ``ExternalRedirect`` when saving continues on another site.
+    """
+    outcome = step.save(onboarding, form)
+    if isinstance(outcome, ExternalRedirect) or not step.is_complete(onboarding):
+        return outcome  # e.g. off to Nmbrs to log in, or an unsupported package
     record_event(onboarding, Actor.CLIENT, "step.completed", step=step.name)
     if step.completes_onboarding:
         complete_onboarding(onboarding)
+    return None
 
 
 def complete_onboarding(onboarding: Onboarding) -> None:
@@ -79,7 +95,7 @@ def complete_onboarding(onboarding: Onboarding) -> None:
     machine = current_machine()
     missing = machine.incomplete_before(onboarding, machine.get("done"))
     if missing:
-        raise OnboardingError("steps not complete: " + ", ".join(s.name for s in missing))
+        raise IncompleteOnboarding(missing)
     onboarding.status = OnboardingStatus.COMPLETED
     onboarding.completed_at = utcnow()
     record_event(onboarding, Actor.CLIENT, "onboarding.completed")

@@ -12,7 +12,7 @@ from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired
 
 from wizard.models import Actor, Onboarding, record_event
-from wizard.onboarding.steps import Step, mark_answered
+from wizard.steps.base import Step
 from wizard.packages import CATALOG, payroll_package
 
 
@@ -29,7 +29,8 @@ class PackageForm(FlaskForm):
 
 
 def chosen_package_id(onboarding: Onboarding) -> str | None:
-    return ((onboarding.answers or {}).get("package") or {}).get("package")
+    answer = onboarding.answers.package
+    return answer.package if answer else None
 
 
 def choose_package(onboarding: Onboarding, package_id: str) -> None:
@@ -37,7 +38,7 @@ def choose_package(onboarding: Onboarding, package_id: str) -> None:
     package = payroll_package(package_id)
     if package is None:
         raise ValueError(f"unknown payroll package {package_id!r}")
-    mark_answered(onboarding, "package", package=package.id)
+    onboarding.answers.record("package", package=package.id)
     if not package.supported:
         record_event(onboarding, Actor.CLIENT, "package.interest", package=package.id,
                      name=package.name)

@@ -11,7 +11,7 @@ from wizard.connection.nmbrs_access import profile_for
 from wizard.connection.validation import (NoCredentials, latest_run, latest_run_with_results,
                                           run_validation, validation_passed)
 from wizard.models import Onboarding, ValidationRun
-from wizard.onboarding.steps import Step, StepError
+from wizard.steps.base import Step, StepError
 
 
 @dataclass(frozen=True)

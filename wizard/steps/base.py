@@ -1,20 +1,16 @@
-"""The wizard's steps as data.
+"""The step contract and the machine that orders steps; imports no step.
 
-``STEPS`` is the one ordered list of steps. A step is a small object that
-knows its name (the URL slug), its title, its template and form, when it
-applies, when it is complete, and how to save a valid form. The
-``StepMachine`` answers every ordering question (first unfinished step,
-next, previous, availability) so views and templates never do step arithmetic.
-
-Adding a step is one entry in ``STEPS``, a form and a template.
+A step is a small object that knows its name (the URL slug), its title, its
+template and form, when it applies, when it is complete, and how to save a
+valid form. ``StepMachine`` answers every ordering question (first unfinished
+step, next, previous, availability) so views and templates never do step
+arithmetic. The declared list of steps lives in ``wizard.steps.flow``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
 
-from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from wizard.models import Onboarding
@@ -29,7 +25,8 @@ class Step:
     ``is_complete`` (derived from stored data, never from the request),
     ``context`` (extra template variables), ``initial`` (form defaults) and
     ``save`` (apply a valid form to the onboarding; raise ``StepError`` to
-    show a message without saving anything).
+    show a message without saving anything, or return an ``ExternalRedirect``
+    to send the browser elsewhere, e.g. to log in at Nmbrs).
     """
 
     name: str
@@ -46,7 +43,7 @@ class Step:
         return True
 
     def is_complete(self, onboarding: Onboarding) -> bool:
-        return self.name in (onboarding.answers or {})
+        return onboarding.answers.has(self.name)
 
     def context(self, onboarding: Onboarding) -> dict:
         return {}
@@ -54,10 +51,11 @@ class Step:
     def initial(self, onboarding: Onboarding) -> dict:
         return {}
 
-    def save(self, onboarding: Onboarding, form: FlaskForm) -> None:
-        mark_answered(onboarding, self.name)
+    def save(self, onboarding: Onboarding, form: FlaskForm) -> "ExternalRedirect | None":
+        onboarding.answers.record(self.name)
+        return None
 
-    def perform(self, action: str, onboarding: Onboarding) -> None:
+    def perform(self, action: str, onboarding: Onboarding) -> "ExternalRedirect | None":
         raise NotImplementedError(action)
 
 
@@ -70,43 +68,11 @@ class StepError(Exception):
         self.field = field
 
 
-def mark_answered(onboarding: Onboarding, step_name: str, **answer) -> None:
-    """Store a step's (non-secret) answer on the onboarding."""
-    onboarding.set_answer(step_name, **answer)
+@dataclass(frozen=True)
+class ExternalRedirect:
+    """Saving the step continues on another site (e.g. Nmbrs' login); the view redirects there."""
 
-
-class PlaceholderStep(Step):
-    """A confirm-only step (tests build small flows from these to check the generic rules)."""
-
-    template = "onboarding/placeholder.html"
-
-    def __init__(self, name: str, title: str):
-        self.name = name
-        self.title = title
-
-
-class FinishingPlaceholderStep(PlaceholderStep):
-    completes_onboarding = True
-
-
-# The real steps live in their own modules and build on the classes above.
-from wizard.onboarding.credentials import CredentialsStep  # noqa: E402
-from wizard.onboarding.done import DoneStep  # noqa: E402
-from wizard.onboarding.entities import EntitiesStep  # noqa: E402
-from wizard.onboarding.method import MethodStep  # noqa: E402
-from wizard.onboarding.package import PackageStep  # noqa: E402
-from wizard.onboarding.terms import TermsStep  # noqa: E402
-from wizard.onboarding.validation import ValidationStep  # noqa: E402
-
-STEPS: tuple[Step, ...] = (
-    TermsStep(),
-    PackageStep(),
-    MethodStep(),
-    CredentialsStep(),
-    ValidationStep(),
-    EntitiesStep(),
-    DoneStep(),
-)
+    url: str
 
 
 @dataclass(frozen=True)
@@ -169,11 +135,3 @@ class StepMachine:
             states.append(StepState(step, number, complete, not blocked, step is current))
             blocked = blocked or not complete
         return states
-
-
-machine = StepMachine(STEPS)
-
-
-def current_machine() -> StepMachine:
-    """The app's step machine (tests may install another flow in ``app.extensions``)."""
-    return current_app.extensions.get("step_machine", machine)

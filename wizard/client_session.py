@@ -1,0 +1,37 @@
+"""Binding the browser session to one onboarding: the cookie holds only a signed reference.
+
+The onboarding is read once per request and kept in the request's environ: the
+locale selector, the views and the templates all ask for it.
+"""
+from __future__ import annotations
+
+from flask import request, session
+
+from wizard.extensions import db
+from wizard.models import Onboarding
+
+SESSION_KEY = "onboarding"
+_CACHE_KEY = "wizard.current_onboarding"
+_UNSET = object()
+
+
+def bind(onboarding: Onboarding) -> None:
+    """This browser now works on ``onboarding`` (anything else in the session is dropped)."""
+    session.clear()
+    session[SESSION_KEY] = onboarding.public_id
+    session.permanent = True
+    request.environ[_CACHE_KEY] = onboarding
+
+
+def current_onboarding() -> Onboarding | None:
+    """The onboarding this browser is bound to, or None."""
+    cached = request.environ.get(_CACHE_KEY, _UNSET)
+    if cached is not _UNSET:
+        return cached
+    public_id = session.get(SESSION_KEY)
+    onboarding = None
+    if isinstance(public_id, str):
+        onboarding = db.session.execute(
+            db.select(Onboarding).filter_by(public_id=public_id)).scalar_one_or_none()
+    request.environ[_CACHE_KEY] = onboarding
+    return onboarding

@@ -1,0 +1,35 @@
+"""The wizard's steps as data: the one ordered list, and the machine over it.
+
+Adding a step is one entry in ``STEPS``, a form and a template. Steps that do
+not apply to an onboarding (another connection method, a re-connection that
+skips what is already known) say so in ``Step.applies``.
+"""
+from __future__ import annotations
+
+from flask import current_app
+
+from wizard.steps.base import Step, StepMachine
+from wizard.steps.credentials import CredentialsStep
+from wizard.steps.done import DoneStep
+from wizard.steps.entities import EntitiesStep
+from wizard.steps.method import MethodStep
+from wizard.steps.package import PackageStep
+from wizard.steps.terms import TermsStep
+from wizard.steps.validation import ValidationStep
+
+STEPS: tuple[Step, ...] = (
+    TermsStep(),
+    PackageStep(),
+    MethodStep(),
+    CredentialsStep(),
+    ValidationStep(),
+    EntitiesStep(),
+    DoneStep(),
+)
+
+machine = StepMachine(STEPS)
+
+
+def current_machine() -> StepMachine:
+    """The app's step machine (tests may install another flow in ``app.extensions``)."""
+    return current_app.extensions.get("step_machine", machine)
