@@ -52,7 +52,7 @@ def test_full_login_two_of_three_companies_to_done(started, wizard, sandbox):
     answer = reload(onboarding).raw_answers["validation"]
     assert answer["required_ok"] is True and answer["checked"] == answer["ok"] > 10
     run = db.session.get(ValidationRun, answer["run_id"])
-    assert run.required_ok and all(op["ms"] is not None for op in run.operations)
+    assert run.required_ok and all(op["ms"] is not None for op in run.checks)
 
     assert wizard.submit("validation").headers["Location"].endswith("/onboarding/entities")
     page = wizard.client.get("/onboarding/entities").get_data(as_text=True)
@@ -109,9 +109,9 @@ def test_missing_rights_named_with_fixes_then_fixed_login_passes(started, wizard
     run_check(wizard)
     page = wizard.client.get("/onboarding/validation").get_data(as_text=True)
     run = db.session.scalars(db.select(ValidationRun).order_by(ValidationRun.id.desc())).first()
-    failed = {op["operation"] for op in run.failed}
+    failed = {op["name"] for op in run.failed}
     assert failed == {"Salary_GetAll_AllEmployeesByCompany", "Run_GetList", "WageTax_GetXML",
-                      "Reports_BackgroundTask_Result"} & {op["operation"] for op in run.operations}
+                      "Reports_BackgroundTask_Result"} & {op["name"] for op in run.checks}
     assert "Zet Employee Services → Salary_GetAll_AllEmployeesByCompany aan onder API-instellingen" \
         in page.replace("&amp;", "&")
     assert "Er ontbreken nog rechten" in page

@@ -1,9 +1,9 @@
 """Services that talk to Nmbrs, called directly against the sandbox emulator."""
 import pytest
 
-from wizard.connection.credentials import store_token_credentials
+from wizard.connection.token.credentials import store_token_credentials
 from wizard.connection.entities import latest_snapshot, refresh_entities
-from wizard.connection.login import LoginProblem, LoginRejected, check_login
+from wizard.connection.token.login import LoginProblem, LoginRejected, check_login
 from wizard.connection.validation import (NoCredentials, latest_run, latest_run_with_results,
                                           run_validation, validation_passed)
 from wizard.extensions import db
@@ -60,7 +60,7 @@ def test_run_validation_stores_run_snapshot_and_verdict(make_onboarding, sandbox
 def test_run_validation_records_rejected_login_without_verdict(make_onboarding, sandbox):
     onboarding = stored(make_onboarding()[0], sandbox.login("wrong_token"), domain="bakkerijvandenberg")
     run = run_validation(onboarding)
-    assert not run.authenticated and run.failure == "bad_credentials" and run.operations == []
+    assert not run.authenticated and run.failure == "bad_credentials" and run.checks == []
     assert latest_run_with_results(onboarding) is None
     assert not validation_passed(onboarding)
 

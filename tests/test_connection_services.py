@@ -2,14 +2,14 @@
 import pytest
 from sqlalchemy import text
 
-from wizard.connection.credentials import (DomainError, normalise_domain, store_token_credentials,
+from wizard.connection.token.credentials import (DomainError, normalise_domain, store_token_credentials,
                                            stored_token_credentials)
 from wizard.connection.entities import (SelectionError, grouped, resolve_selection, save_selection,
                                         store_snapshot)
 from wizard.connection.summary import connection_summary
 from wizard.extensions import db
 from wizard.models import AuditEvent
-from wizard.nmbrs import Company, Debtor
+from wizard.connection.method import Reach
 
 TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeed"
 
@@ -58,10 +58,13 @@ def test_empty_token_keeps_the_stored_one_and_new_login_reopens_later_steps(make
 @pytest.fixture
 def snapshot(make_onboarding):
     onboarding, _ = make_onboarding()
-    debtors = [Debtor(1, 100, "Zuid Holding"), Debtor(2, 200, "Accountants Noord")]
-    companies = [Company(11, 1, "Bakkerij", 1), Company(12, 2, "Anker BV", 1),
-                 Company(21, 3, "Molen", 2), Company(99, 9, "Los", None)]
-    snap = store_snapshot(onboarding, debtors, companies, source="validation")
+    debtors = [{"id": 1, "number": "100", "name": "Zuid Holding"},
+               {"id": 2, "number": "200", "name": "Accountants Noord"}]
+    companies = [{"id": 11, "number": "1", "name": "Bakkerij", "debtor_id": 1},
+                 {"id": 12, "number": "2", "name": "Anker BV", "debtor_id": 1},
+                 {"id": 21, "number": "3", "name": "Molen", "debtor_id": 2},
+                 {"id": 99, "number": "9", "name": "Los", "debtor_id": None}]
+    snap = store_snapshot(onboarding, Reach(debtors, companies), source="validation")
     db.session.commit()
     return onboarding, snap
 

@@ -88,6 +88,18 @@ def save_step(onboarding: Onboarding, step: Step, form) -> ExternalRedirect | No
     return None
 
 
+def next_revision(onboarding: Onboarding) -> int:
+    """The connection's next hand-off number: 1 for a first journey, one past the highest so far."""
+    if onboarding.parent_id is None:
+        return 1
+    highest = db.session.scalar(
+        db.select(db.func.max(Onboarding.revision)).where(
+            db.or_(Onboarding.id == onboarding.parent_id,
+                   Onboarding.parent_id == onboarding.parent_id),
+            Onboarding.id != onboarding.id))
+    return (highest or 0) + 1
+
+
 def complete_onboarding(onboarding: Onboarding) -> None:
     """Mark the onboarding complete after re-checking every step before "done"."""
     if onboarding.status is OnboardingStatus.COMPLETED:
@@ -98,6 +110,7 @@ def complete_onboarding(onboarding: Onboarding) -> None:
         raise IncompleteOnboarding(missing)
     onboarding.status = OnboardingStatus.COMPLETED
     onboarding.completed_at = utcnow()
+    onboarding.revision = next_revision(onboarding)
     record_event(onboarding, Actor.CLIENT, "onboarding.completed")
     try:
         # Same transaction as the status change: completed means the hand-off is queued.

@@ -1,4 +1,4 @@
-"""The version 1 body: valid per the published schema, secrets only inside the JWE."""
+"""The version 2 body: valid per the published schema, secrets only inside the JWE."""
 from __future__ import annotations
 
 import hashlib
@@ -12,12 +12,14 @@ from tests.handoff.conftest import COMPANIES, outbox_message
 from wizard.handoff.keys import generate_key_pair
 from wizard.handoff.payload import PayloadError, encode_body, key_id, open_credentials, redact
 
-SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "handoff-v1.schema.json").read_text())
+DOCS = Path(__file__).parents[2] / "docs"
+SCHEMA = json.loads((DOCS / "handoff-v2.schema.json").read_text())
 validator = Draft202012Validator(SCHEMA, format_checker=FormatChecker())
 
 
-def test_schema_is_itself_valid():
-    Draft202012Validator.check_schema(SCHEMA)
+@pytest.mark.parametrize("name", ["handoff-v1.schema.json", "handoff-v2.schema.json"])
+def test_schemas_are_themselves_valid(name):
+    Draft202012Validator.check_schema(json.loads((DOCS / name).read_text()))
 
 
 def test_produced_payload_matches_the_schema(complete_with_credentials):
@@ -25,7 +27,10 @@ def test_produced_payload_matches_the_schema(complete_with_credentials):
     payload = json.loads(encode_body(outbox_message(onboarding).payload))
     assert list(validator.iter_errors(payload)) == []
     data = payload["data"]
-    assert data["onboarding_id"] == onboarding.public_id
+    assert payload["version"] == 2
+    assert data["onboarding_id"] == onboarding.public_id == onboarding.connection_id
+    assert data["revision"] == 1 and data["journey"] == {"id": onboarding.public_id, "kind": "new"}
+    assert data["selection"] == {"reachable_companies": None, "excess_access_accepted": False}
     assert data["organisation"]["name"] == onboarding.organisation
     assert data["connection"] == {"method": "token", "domain": "devries", "username": "hr@devries.example"}
     assert data["companies"] == COMPANIES and data["payroll_package"] == "nmbrs"
@@ -51,7 +56,7 @@ def test_the_jwe_decrypts_only_with_the_right_private_key(complete_with_credenti
     assert sealed["kid"] == key_id(sync_key_pair[1])
 
     opened = open_credentials(sealed, sync_key_pair[0])
-    assert opened == {"onboarding_id": onboarding.public_id, "method": "token",
+    assert opened == {"onboarding_id": onboarding.public_id, "revision": 1, "method": "token",
                       "secret": {"username": "hr@devries.example", "token": token, "domain": "devries"}}
     with pytest.raises(PayloadError):
         open_credentials(sealed, generate_key_pair(2048)[0])

@@ -34,7 +34,7 @@ def test_refuses_unsigned_stale_and_unknown_messages(receiver, sync_webhook_secr
     stale = signed_headers(sync_webhook_secret, "msg_old", body, timestamp=int(time.time()) - 3600)
     assert requests.post(receiver.url, data=body, headers=stale, timeout=10).status_code == 401
     assert post(receiver.url, sync_webhook_secret, b"not json").status_code == 400
-    future = encode_body({**payload, "version": 2})
+    future = encode_body({**payload, "version": 3})
     answer = post(receiver.url, sync_webhook_secret, future)
     assert answer.status_code == 400 and "version" in answer.json()["reason"]
     assert not receiver.store.accepted and sum(receiver.store.rejected.values()) == 4
@@ -110,3 +110,41 @@ def test_sandbox_receiver_command_receives_a_real_delivery(app, tmp_path, sync_k
         output, _ = process.communicate(timeout=10)
     assert f"Received {outbox_message(onboarding).message_id}" in output
     assert "'token': 'nm…'" in output and token[2:] not in output
+
+
+def test_only_a_higher_revision_replaces_the_credentials_in_force(receiver, sync_webhook_secret,
+                                                                   sync_key_pair, make_onboarding):
+    """A re-connection (revision 2) replaces revision 1; revision 1 arriving late changes nothing."""
+    from wizard.extensions import db
+    from wizard.handoff.payload import build_payload
+    from wizard.lifecycle import complete_onboarding
+    from wizard.models import Credential, JourneyKind
+    from tests.handoff.conftest import contract_answers
+
+    def completed(parent=None):
+        onboarding, _ = make_onboarding()
+        if parent is not None:
+            onboarding.parent, onboarding.kind = parent, JourneyKind.RELINK
+        onboarding.raw_answers.update(contract_answers())
+        db.session.add(Credential(onboarding=onboarding, method="token", secret={
+            "username": "hr@devries.example", "token": "nmbrs" + onboarding.public_id,
+            "domain": "devries"}))
+        complete_onboarding(onboarding)
+        db.session.commit()
+        return onboarding
+
+    first = completed()
+    second = completed(parent=first)
+    assert second.revision == 2 and second.connection_id == first.public_id
+    body = {onboarding.revision: encode_body(build_payload(onboarding, sync_key_pair[1]))
+            for onboarding in (first, second)}
+    assert post(receiver.url, sync_webhook_secret, body[2], message_id="msg_two").json()["status"] == "accepted"
+    late = post(receiver.url, sync_webhook_secret, body[1], message_id="msg_one")
+    assert late.status_code == 200 and late.json()["status"] == "superseded"
+    assert receiver.store.current[first.public_id].message_id == "msg_two"
+
+    # The JWE is bound to its revision: an old secret under a new revision number is refused.
+    replayed = json.loads(body[1])
+    replayed["data"]["revision"] = 3
+    answer = post(receiver.url, sync_webhook_secret, encode_body(replayed), message_id="msg_three")
+    assert answer.status_code == 400 and "revision" in answer.json()["reason"]

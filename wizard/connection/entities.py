@@ -1,4 +1,4 @@
-"""Which debtors and companies the login reaches, and which of them the client connects.
+"""Which debtors and companies the credentials reach, and which of them the client connects.
 
 The reachable list is read once per validation (or on "check again") and stored as a
 snapshot, so rendering and validating the selection never waits for Nmbrs.
@@ -7,31 +7,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wizard.connection.credentials import stored_token_credentials
-from wizard.connection.nmbrs_access import client, connector_credentials
+from wizard.connection.method import EntitiesUnavailable, Reach
+from wizard.connection.registry import credentials_method
 from wizard.extensions import db
 from wizard.models import Actor, EntitySnapshot, Onboarding, record_event
-from wizard.nmbrs import NmbrsError, list_entities
+
+__all__ = ["EntitiesUnavailable", "SelectionError", "grouped", "latest_snapshot",
+           "refresh_entities", "resolve_selection", "save_selection", "store_snapshot"]
 
 
 class SelectionError(ValueError):
     """The submitted choice of companies cannot be saved; ``str(exc)`` names the reason."""
 
 
-def _debtor_dict(debtor) -> dict:
-    return {"id": debtor.id, "number": str(debtor.number), "name": debtor.name}
-
-
-def _company_dict(company) -> dict:
-    return {"id": company.id, "number": str(company.number), "name": company.name,
-            "debtor_id": company.debtor_id}
-
-
-def store_snapshot(onboarding: Onboarding, debtors, companies, *, source: str) -> EntitySnapshot:
-    """Keep what the login reaches now (connector Debtor/Company objects)."""
+def store_snapshot(onboarding: Onboarding, reach: Reach, *, source: str) -> EntitySnapshot:
+    """Keep what the credentials reach now."""
     snapshot = EntitySnapshot(onboarding=onboarding, source=source,
-                              debtors=[_debtor_dict(d) for d in debtors],
-                              companies=[_company_dict(c) for c in companies])
+                              debtors=list(reach.debtors), companies=list(reach.companies))
     db.session.add(snapshot)
     return snapshot
 
@@ -42,19 +34,13 @@ def latest_snapshot(onboarding: Onboarding) -> EntitySnapshot | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
-class EntitiesUnavailable(Exception):
-    """Nmbrs could not be asked for the list of debtors and companies right now."""
-
-
 def refresh_entities(onboarding: Onboarding) -> EntitySnapshot:
-    """Re-read the reachable debtors and companies from Nmbrs (after a filter change)."""
-    credentials = stored_token_credentials(onboarding)
+    """Re-read the reachable debtors and companies (after a filter change in Nmbrs)."""
+    method = credentials_method(onboarding)
+    if method is None or not method.has_credentials(onboarding):
+        raise EntitiesUnavailable("no_credentials")
     previous = latest_snapshot(onboarding)
-    try:
-        debtors, companies = list_entities(connector_credentials(credentials), client=client())
-    except NmbrsError as error:
-        raise EntitiesUnavailable(error.kind) from None
-    snapshot = store_snapshot(onboarding, debtors, companies, source="recheck")
+    snapshot = store_snapshot(onboarding, method.read_reach(onboarding), source="recheck")
     record_event(onboarding, Actor.CLIENT, "entities.rechecked",
                  companies_before=len(previous.companies) if previous else None,
                  companies_now=len(snapshot.companies), debtors_now=len(snapshot.debtors))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.connection.credentials import domain_host
+from wizard.connection.token.credentials import domain_host
 from wizard.models import Onboarding
 from wizard.packages import payroll_package
 

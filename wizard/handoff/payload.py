@@ -1,9 +1,13 @@
-"""The hand-off body, version 1 (docs/handoff.md, docs/handoff-v1.schema.json).
+"""The hand-off body, version 2 (docs/handoff.md, docs/handoff-v2.schema.json).
 
-Everything the sync backend needs about a completed onboarding. The only
-secret, the client's credentials, travels as a compact JWE (RSA-OAEP-256 +
-A256GCM) encrypted to the backend's public key: the wizard can seal it but
-never open it again.
+Everything the sync backend needs about a completed journey. The only secret,
+the client's credentials, travels as a compact JWE (RSA-OAEP-256 + A256GCM)
+encrypted to the backend's public key: the wizard can seal it but never open it
+again. Version 2 adds the connection method's own details (token or OAuth
+consent), the connection's ``revision`` (a re-connection replaces the
+credentials of the same ``onboarding_id``; the highest revision wins) and the
+client's AVG choice. Version 1 bodies may still be queued from before the
+upgrade; receivers tell them apart by ``version``.
 """
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ import warnings
 
 from cryptography.exceptions import InvalidTag
 
-from wizard.models import Credential, Onboarding
+from wizard.connection.registry import credentials_method
+from wizard.models import Onboarding
 
 with warnings.catch_warnings():
     # authlib announces a move of its JOSE module to joserfc; the API we use is stable until 2.0.
@@ -24,7 +29,9 @@ with warnings.catch_warnings():
     from authlib.jose.errors import JoseError
 
 EVENT_TYPE = "onboarding.completed"
-VERSION = 1
+VERSION = 2
+#: Versions a receiver may meet: 1 was sent before connection methods and re-connections.
+KNOWN_VERSIONS = (1, 2)
 JWE_ALG = "RSA-OAEP-256"
 JWE_ENC = "A256GCM"
 
@@ -33,9 +40,10 @@ class PayloadError(ValueError):
     """The onboarding lacks something the hand-off must carry; names the gap, never a value."""
 
 
-def build_payload(onboarding: Onboarding, credential: Credential | None, public_key_pem: str) -> dict:
-    """The version 1 body for a completed onboarding, credentials sealed for the backend."""
-    if credential is None or credential.secret is None:
+def build_payload(onboarding: Onboarding, public_key_pem: str) -> dict:
+    """The version 2 body for a completed journey, credentials sealed for the backend."""
+    method = credentials_method(onboarding)
+    if method is None or not method.has_credentials(onboarding):
         raise PayloadError("the onboarding has no stored credentials to hand off")
     answers = onboarding.answers
     given = {"package": answers.package, "method": answers.method,
@@ -44,15 +52,18 @@ def build_payload(onboarding: Onboarding, credential: Credential | None, public_
     missing = [name for name, answer in given.items() if answer is None]
     if missing:
         raise PayloadError("the onboarding has no answer for: " + ", ".join(missing))
-    login = answers.login
-    validation = answers.validation
-    entities = answers.entities
+    validation, entities = answers.validation, answers.entities
+    handoff = method.handoff(onboarding)
+    revision = onboarding.revision or 1
+    reachable = entities.reachable_companies
     return {
         "type": EVENT_TYPE,
         "version": VERSION,
         "timestamp": onboarding.completed_at.isoformat(),
         "data": {
-            "onboarding_id": onboarding.public_id,
+            "onboarding_id": onboarding.connection_id,
+            "revision": revision,
+            "journey": {"id": onboarding.public_id, "kind": onboarding.kind.value},
             "organisation": {
                 "name": onboarding.organisation,
                 "contact_name": onboarding.contact_name,
@@ -61,13 +72,13 @@ def build_payload(onboarding: Onboarding, credential: Credential | None, public_
             },
             "payroll_package": answers.package.package,
             "profile": onboarding.profile,
-            "connection": {
-                "method": answers.method.method,
-                "domain": (login.domain if login else None) or credential.secret.get("domain"),
-                "username": login.username if login else None,
-            },
+            "connection": handoff.connection,
             "debtors": [_pick(d, "id", "number", "name") for d in entities.debtors],
             "companies": [_pick(c, "id", "number", "name", "debtor_id") for c in entities.companies],
+            "selection": {
+                "reachable_companies": reachable,
+                "excess_access_accepted": reachable is not None and reachable > len(entities.companies),
+            },
             "validation": {
                 "run_id": validation.run_id,
                 "validated_at": validation.at.isoformat(),
@@ -77,8 +88,8 @@ def build_payload(onboarding: Onboarding, credential: Credential | None, public_
                 "optional_failed": list(validation.optional_failed),
             },
             "credentials": seal_credentials(
-                {"onboarding_id": onboarding.public_id, "method": credential.method,
-                 "secret": credential.secret}, public_key_pem),
+                {"onboarding_id": onboarding.connection_id, "revision": revision,
+                 "method": method.name, "secret": handoff.secret}, public_key_pem),
         },
     }
 

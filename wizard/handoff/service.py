@@ -50,7 +50,7 @@ def is_retryable(status: int | None) -> bool:
 def enqueue_handoff(onboarding: Onboarding) -> OutboxMessage:
     """Queue the hand-off of a completed onboarding in the caller's transaction."""
     try:
-        payload = build_payload(onboarding, onboarding.credential, current_app.config["SYNC_PUBLIC_KEY"])
+        payload = build_payload(onboarding, current_app.config["SYNC_PUBLIC_KEY"])
     except PayloadError as error:
         raise HandoffError(str(error)) from None
     message = OutboxMessage(event_type=EVENT_TYPE, onboarding=onboarding, payload=payload,
@@ -217,8 +217,7 @@ def retry_message(message: OutboxMessage, actor: Actor = Actor.SUPPORT) -> Outbo
     onboarding = message.onboarding
     if onboarding is not None and onboarding.credential is not None and onboarding.credential.secret:
         try:
-            message.payload = build_payload(onboarding, onboarding.credential,
-                                            current_app.config["SYNC_PUBLIC_KEY"])
+            message.payload = build_payload(onboarding, current_app.config["SYNC_PUBLIC_KEY"])
         except PayloadError as error:
             raise HandoffError(str(error)) from None
     message.state = OutboxState.PENDING

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from wizard.extensions import db
-from wizard.connection.advice import NMBRS_USER_TEMPLATE
+from wizard.connection.token.advice import NMBRS_USER_TEMPLATE
 from wizard.invites.links import issue_invite_link
 from wizard.mail import cancel_pending_emails, send_onboarding_email
 from wizard.models import Actor, MailMessage, Onboarding, OnboardingStatus, record_event

@@ -3,7 +3,7 @@ from wizard.models.audit import Actor, AuditEvent, record_event
 from wizard.models.connection import EntitySnapshot, ValidationRun
 from wizard.models.credential import Credential
 from wizard.models.mail import MailMessage, MailState
-from wizard.models.onboarding import Onboarding, OnboardingStatus
+from wizard.models.onboarding import JourneyKind, Onboarding, OnboardingStatus
 from wizard.models.terms import TermsAcceptance
 from wizard.models.outbox import OutboxMessage, OutboxState
 
@@ -12,6 +12,7 @@ __all__ = [
     "AuditEvent",
     "Credential",
     "EntitySnapshot",
+    "JourneyKind",
     "MailMessage",
     "MailState",
     "Onboarding",

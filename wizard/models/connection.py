@@ -1,7 +1,7 @@
 """What the wizard learned from Nmbrs while connecting: validation runs and reachable entities.
 
-Neither table holds a secret: a run stores per-operation outcomes (status, fault
-code, latency) and the entity snapshot stores debtor/company ids, numbers and names.
+Neither table holds a secret: a run stores per-right outcomes (status, fault code,
+latency) and the entity snapshot stores debtor/company ids, numbers and names.
 """
 from __future__ import annotations
 
@@ -16,36 +16,39 @@ from wizard.models.onboarding import Onboarding
 
 
 class ValidationRun(db.Model):
-    """One permission probe of an onboarding's credentials, kept for support to inspect."""
+    """One check of an onboarding's credentials against its profile, kept for support."""
 
     __tablename__ = "validation_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     onboarding_id: Mapped[int] = mapped_column(
         ForeignKey("onboarding.id", ondelete="CASCADE"), index=True)
+    # The connection method that was checked ("token", "oauth").
+    method: Mapped[str] = mapped_column(String(16), default="token")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     profile: Mapped[str] = mapped_column(String(40))
-    username: Mapped[str] = mapped_column(String(320))
+    # Whose credentials: the token login's e-mail or the Nmbrs user who consented.
+    username: Mapped[str | None] = mapped_column(String(320))
     domain: Mapped[str | None] = mapped_column(String(100))
     authenticated: Mapped[bool] = mapped_column(Boolean, default=False)
-    # A FaultKind value when the run could not get going (bad credentials, unreachable, ...).
+    # Why the run could not get going (bad credentials, unreachable, ...).
     failure: Mapped[str | None] = mapped_column(String(40))
     required_ok: Mapped[bool] = mapped_column(Boolean, default=False)
     checked: Mapped[int] = mapped_column(Integer, default=0)
     ok_count: Mapped[int] = mapped_column(Integer, default=0)
-    # [{"service", "operation", "required", "status", "code", "kind", "ms"}, ...]
-    operations: Mapped[list] = mapped_column(JSON, default=list)
+    # [{"group", "name", "required", "status", "code", "kind", "ms"}, ...] (Check.as_dict())
+    checks: Mapped[list] = mapped_column(JSON, default=list)
 
     onboarding: Mapped[Onboarding] = relationship()
 
     @property
     def failed(self) -> list[dict]:
-        return [op for op in self.operations if op["status"] != "ok"]
+        return [check for check in self.checks if check["status"] != "ok"]
 
     @property
     def optional_failed(self) -> list[str]:
-        return [op["operation"] for op in self.failed if not op["required"]]
+        return [check["name"] for check in self.failed if not check["required"]]
 
     def __repr__(self) -> str:
         return f"<ValidationRun {self.id} onboarding={self.onboarding_id} ok={self.required_ok}>"

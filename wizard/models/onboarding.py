@@ -5,9 +5,9 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.ext.mutable import MutableDict
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wizard.extensions import db
 from wizard.models.answers import Answers
@@ -29,11 +29,30 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(16)
 
 
+class JourneyKind(str, enum.Enum):
+    """Why the client walks the wizard: a first connection, or new credentials for a live one."""
+
+    NEW = "new"                              # the first onboarding of an organisation
+    SWITCH_TO_CONSENT = "switch_to_consent"  # move a token connection to "Inloggen met Nmbrs"
+    RELINK = "relink"                        # new credentials for a connection (token revoked, ...)
+
+
 class Onboarding(db.Model):
+    """One journey through the wizard. Re-connections of a live connection are journeys too:
+    they point at the first one (``parent``), whose public id is the connection's id."""
+
     __tablename__ = "onboarding"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, index=True, default=new_public_id)
+    kind: Mapped[JourneyKind] = mapped_column(
+        db.Enum(JourneyKind, native_enum=False, length=24,
+                values_callable=lambda e: [m.value for m in e]),
+        default=JourneyKind.NEW)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True)
+    # Which hand-off of the connection this journey's completion is (1 = first; highest wins).
+    revision: Mapped[int | None] = mapped_column(Integer)
     organisation: Mapped[str] = mapped_column(String(200))
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(320))
@@ -56,6 +75,13 @@ class Onboarding(db.Model):
     # When the client first and last opened a valid invite link (also in the audit trail).
     first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    parent: Mapped["Onboarding | None"] = relationship(remote_side=[id])
+
+    @property
+    def connection_id(self) -> str:
+        """The connection's stable id: the first journey's public id (the sync backend keys on it)."""
+        return self.parent.public_id if self.parent is not None else self.public_id
 
     @property
     def is_expired(self) -> bool:

@@ -2,9 +2,11 @@
 
 Used by ``make demo`` and the tests, and a worked example for the backend team:
 it checks the Standard Webhooks signature and timestamp, refuses versions it
-does not know, de-duplicates on ``webhook-id`` (a retry of an accepted message
-is answered 200 and ignored), decrypts the credentials with its private key and
-keeps what it received. Printed and listed records show secrets only as their
+does not know (it reads 1 and 2), de-duplicates on ``webhook-id`` (a retry of
+an accepted message is answered 200 and ignored), decrypts the credentials with
+its private key and keeps what it received. Per connection (``onboarding_id``)
+it applies only a higher ``revision`` than it holds: a re-connection replaces
+the credentials, an older hand-off arriving late is acknowledged and ignored. Printed and listed records show secrets only as their
 first two characters.
 """
 from __future__ import annotations
@@ -19,11 +21,12 @@ from typing import Callable
 
 from flask import Flask, jsonify, request
 
-from wizard.handoff.payload import VERSION, PayloadError, import_private_key, open_credentials
+from wizard.handoff.payload import (KNOWN_VERSIONS, PayloadError, import_private_key,
+                                    open_credentials)
 from wizard.handoff.signing import SignatureError, verify
 
 WEBHOOK_PATH = "/webhooks/onboarding"
-NOT_SECRET = frozenset({"username", "domain"})
+NOT_SECRET = frozenset({"username", "domain", "token_type", "scope", "access_token_expires_at"})
 
 
 def mask(value) -> str:
@@ -48,10 +51,11 @@ class ReceivedHandoff:
             "message_id": self.message_id,
             "received_at": self.received_at.isoformat(),
             "onboarding_id": data["onboarding_id"],
+            "revision": data.get("revision", 1),
             "organisation": data["organisation"]["name"],
             "payroll_package": data["payroll_package"],
             "method": data["connection"]["method"],
-            "domain": data["connection"]["domain"],
+            "domain": data["connection"].get("domain"),
             "companies": [c["name"] for c in data["companies"]],
             "secret": {k: (v if k in NOT_SECRET else mask(v)) for k, v in secret.items()},
         }
@@ -62,8 +66,11 @@ class ReceiverStore:
     """What the receiver has seen; thread-safe."""
 
     accepted: dict[str, ReceivedHandoff] = field(default_factory=dict)
+    #: The credentials in force per connection: the accepted hand-off with the highest revision.
+    current: dict[str, ReceivedHandoff] = field(default_factory=dict)
     requests: int = 0
     duplicates: int = 0
+    superseded: int = 0
     rejected: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -92,8 +99,9 @@ def create_receiver_app(*, webhook_secret: str, private_key_pem: str, store: Rec
             payload = json.loads(body)
         except ValueError:
             raise Rejection(400, "body is not JSON") from None
-        if not isinstance(payload, dict) or payload.get("version") != VERSION:
-            raise Rejection(400, f"unsupported payload version (this receiver reads {VERSION})")
+        if not isinstance(payload, dict) or payload.get("version") not in KNOWN_VERSIONS:
+            known = " and ".join(map(str, KNOWN_VERSIONS))
+            raise Rejection(400, f"unsupported payload version (this receiver reads {known})")
         return message_id, payload
 
     @app.post(WEBHOOK_PATH)
@@ -113,11 +121,19 @@ def create_receiver_app(*, webhook_secret: str, private_key_pem: str, store: Rec
                                     else "payload lacks data.credentials") from None
                 if credentials.get("onboarding_id") != payload["data"].get("onboarding_id"):
                     raise Rejection(400, "credentials belong to another onboarding")
+                if credentials.get("revision", 1) != _revision(payload):
+                    raise Rejection(400, "credentials belong to another revision")
             except Rejection as rejection:
                 store.rejected[rejection.reason] += 1
                 return jsonify(status="rejected", reason=rejection.reason), rejection.status
             received = ReceivedHandoff(message_id, datetime.now(timezone.utc), payload, credentials)
             store.accepted[message_id] = received
+            connection = payload["data"]["onboarding_id"]
+            holding = store.current.get(connection)
+            if holding is not None and _revision(holding.payload) >= _revision(payload):
+                store.superseded += 1  # a late, older hand-off: newer credentials stay in force
+                return jsonify(status="superseded", message_id=message_id), 200
+            store.current[connection] = received
         summary = received.summary()
         echo(f"Received {message_id}: {summary['organisation']} ({summary['onboarding_id']}), "
              f"{summary['method']} on {summary['domain']}, {len(summary['companies'])} companies, "
@@ -131,7 +147,13 @@ def create_receiver_app(*, webhook_secret: str, private_key_pem: str, store: Rec
     def received_list():
         with store.lock:
             return jsonify(accepted=[r.summary() for r in store.accepted.values()],
+                           current={connection: r.message_id for connection, r in store.current.items()},
                            requests=store.requests, duplicates=store.duplicates,
-                           rejected=dict(store.rejected))
+                           superseded=store.superseded, rejected=dict(store.rejected))
 
     return app
+
+
+def _revision(payload: dict) -> int:
+    """Version 1 bodies predate re-connections: they are always the first revision."""
+    return int(payload["data"].get("revision", 1))

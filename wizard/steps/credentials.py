@@ -6,13 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
-from wizard.connection.advice import NMBRS_USER_TEMPLATE
-from wizard.connection.credentials import (DomainError, domain_host, has_token,
+from wizard.connection.token.advice import NMBRS_USER_TEMPLATE
+from wizard.connection.token.credentials import (DomainError, domain_host, has_token,
                                            normalise_domain, store_token_credentials,
                                            stored_token_credentials)
-from wizard.connection.guide import rights_by_service
-from wizard.connection.login import LoginProblem, LoginRejected, check_login
-from wizard.connection.nmbrs_access import profile_for
+from wizard.connection.token.guide import rights_by_service
+from wizard.connection.token.login import LoginProblem, LoginRejected, check_login
+from wizard.connection.profile import profile_for
+from wizard.connection.registry import credential_step_for
 from wizard.connection.validation import run_validation
 from wizard.models import Onboarding
 from wizard.steps.base import Step, StepError
@@ -79,6 +80,9 @@ class CredentialsStep(Step):
     title = _l("Inloggegevens")
     template = "onboarding/credentials.html"
     form_class = CredentialsForm
+
+    def applies(self, onboarding: Onboarding) -> bool:
+        return credential_step_for(onboarding) == self.name
 
     def is_complete(self, onboarding: Onboarding) -> bool:
         return onboarding.answers.login is not None and has_token(onboarding)

@@ -7,7 +7,7 @@ from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
-from wizard.connection.methods import METHODS, available_methods, choose_method, chosen_method
+from wizard.connection.registry import available_methods, choose_method, chosen_method
 from wizard.models import Onboarding
 from wizard.steps.base import Step
 
@@ -34,7 +34,7 @@ class MethodStep(Step):
         return {"method": chosen_method(onboarding) or available_methods()[0]}
 
     def context(self, onboarding: Onboarding) -> dict:
-        return {"available_methods": available_methods(), "all_methods": METHODS}
+        return {"available_methods": available_methods(), "all_methods": ("token", "oauth")}
 
     def save(self, onboarding: Onboarding, form: MethodForm) -> None:
         choose_method(onboarding, form.method.data)

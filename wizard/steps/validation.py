@@ -1,24 +1,25 @@
-"""Step "validation": check every API right the profile needs and show how to fix what is missing."""
+"""Step "validation": check every right the profile needs and show how to fix what is missing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from wizard.connection.advice import fix_for, failure_text, purpose_text, service_label
-from wizard.connection.credentials import domain_host, stored_token_credentials
-from wizard.connection.nmbrs_access import profile_for
+from wizard.connection.method import ConnectionMethod
+from wizard.connection.profile import profile_for
+from wizard.connection.registry import credentials_method, method_named
 from wizard.connection.validation import (NoCredentials, latest_run, latest_run_with_results,
                                           run_validation, validation_passed)
 from wizard.models import Onboarding, ValidationRun
+from wizard.nmbrs import Profile
 from wizard.steps.base import Step, StepError
 
 
 @dataclass(frozen=True)
 class CheckRow:
-    """One operation as the checklist shows it."""
+    """One right as the checklist shows it."""
 
-    operation: str
+    name: str
     required: bool
     status: str
     purpose: str
@@ -27,21 +28,21 @@ class CheckRow:
 
 
 @dataclass(frozen=True)
-class ServiceResult:
+class CheckGroup:
     label: str
     failed: list[CheckRow]
     passed: list[CheckRow]
 
 
-def checklist(run: ValidationRun, purposes: dict) -> list[ServiceResult]:
-    """A run's operations grouped by service, failures first within each service."""
-    groups: dict[str, ServiceResult] = {}
-    for op in run.operations:
-        group = groups.setdefault(op["service"], ServiceResult(service_label(op["service"]), [], []))
-        row = CheckRow(op["operation"], op["required"], op["status"],
-                       purpose_text(purposes.get((op["service"], op["operation"]))),
-                       None if op["status"] == "ok" else fix_for(op), op.get("ms"))
-        (group.passed if op["status"] == "ok" else group.failed).append(row)
+def checklist(run: ValidationRun, method: ConnectionMethod, profile: Profile) -> list[CheckGroup]:
+    """A run's checks grouped as the method labels them, failures first (required before optional)."""
+    groups: dict[str, CheckGroup] = {}
+    for check in run.checks:
+        explained = method.explain(check, profile)
+        group = groups.setdefault(explained.group_label, CheckGroup(explained.group_label, [], []))
+        row = CheckRow(check["name"], check["required"], check["status"], explained.purpose,
+                       explained.fix, check.get("ms"))
+        (group.passed if check["status"] == "ok" else group.failed).append(row)
     for group in groups.values():
         group.failed.sort(key=lambda row: not row.required)
     return list(groups.values())
@@ -69,21 +70,21 @@ class ValidationStep(Step):
 
     def context(self, onboarding: Onboarding) -> dict:
         profile = profile_for(onboarding)
-        purposes = {(op.service, op.operation): op.purpose for op in profile.operations}
-        credentials = stored_token_credentials(onboarding)
+        method = credentials_method(onboarding)
         latest = latest_run(onboarding)
         shown = latest_run_with_results(onboarding)
+        explainer = method_named(shown.method) if shown else None
         attempt_failed = latest is not None and not latest.authenticated
         return {
-            "environment": domain_host(credentials.domain) if credentials else "",
-            "username": credentials.username if credentials else "",
-            "rights_count": len(profile.operations),
+            "method": method,
+            "login_description": method.describe_login(onboarding) if method else "",
+            "rights_count": method.count_rights(profile) if method else 0,
             "latest": latest,
             "shown": shown,
-            "results": checklist(shown, purposes) if shown else [],
+            "results": checklist(shown, explainer, profile) if explainer else [],
             "attempt_failed": attempt_failed,
-            "attempt_failure": failure_text(latest.failure) if attempt_failed else "",
+            "attempt_failure": method.failure_text(latest.failure) if attempt_failed else "",
             "bad_credentials": attempt_failed and latest.failure == "bad_credentials",
             "passed": validation_passed(onboarding),
-            "missing_required": [op["operation"] for op in shown.failed if op["required"]] if shown else [],
+            "missing_required": [c["name"] for c in shown.failed if c["required"]] if shown else [],
         }

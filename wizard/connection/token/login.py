@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from wizard.connection.credentials import DomainError, TokenCredentials, normalise_domain
-from wizard.connection.nmbrs_access import client, connector_credentials
+from wizard.connection.token.credentials import DomainError, TokenCredentials, normalise_domain
+from wizard.connection.token.nmbrs_access import client, connector_credentials
 from wizard.nmbrs import FaultKind, NmbrsError, discover_domain
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from wizard.connection.credentials import TokenCredentials
-from wizard.nmbrs import NmbrsCredentials, Profile, load_profile, nmbrs_client
+from wizard.connection.token.credentials import TokenCredentials
+from wizard.nmbrs import NmbrsCredentials, nmbrs_client
 
 
 def connector_credentials(credentials: TokenCredentials) -> NmbrsCredentials:
@@ -20,7 +20,3 @@ def client():
 def probe_workers() -> int:
     return current_app.config["NMBRS_PROBE_WORKERS"]
 
-
-def profile_for(onboarding) -> Profile:
-    """The permission profile this onboarding's integration needs."""
-    return load_profile(onboarding.profile)

@@ -28,12 +28,12 @@ def purpose_text(purpose: dict | None) -> str:
 
 
 def fix_for(check: dict) -> str:
-    """The fix for one failed operation (a stored run's operation dict)."""
+    """The fix for one failed operation (a stored run's check dict)."""
     status, kind = check["status"], check.get("kind")
     if status == "not_enabled":
         return _("Zet %(service)s → %(operation)s aan onder API-instellingen van het user "
                  "template %(template)s en klik daarna op Opnieuw controleren.",
-                 service=service_label(check["service"]), operation=check["operation"],
+                 service=service_label(check["group"]), operation=check["name"],
                  template=NMBRS_USER_TEMPLATE)
     if status == "no_access":
         return _("De login mag de gegevens voor deze controle niet inzien. Zet in Nmbrs het "

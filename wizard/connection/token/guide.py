@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.connection.advice import purpose_text, service_label
+from wizard.connection.token.advice import purpose_text, service_label
 
 
 @dataclass(frozen=True)
