@@ -5,7 +5,7 @@ locale selector, the views and the templates all ask for it.
 """
 from __future__ import annotations
 
-from flask import request, session
+from flask import g, request, session
 
 from wizard.extensions import db
 from wizard.models import Onboarding
@@ -18,6 +18,7 @@ _UNSET = object()
 def bind(onboarding: Onboarding) -> None:
     """This browser now works on ``onboarding`` (anything else in the session is dropped)."""
     session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the (now cleared) session's token per context
     session[SESSION_KEY] = onboarding.public_id
     session.permanent = True
     request.environ[_CACHE_KEY] = onboarding

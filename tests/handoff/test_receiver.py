@@ -126,6 +126,8 @@ def test_only_a_higher_revision_replaces_the_credentials_in_force(receiver, sync
         if parent is not None:
             onboarding.parent, onboarding.kind = parent, JourneyKind.RELINK
         onboarding.raw_answers.update(contract_answers())
+        if parent is not None:
+            onboarding.answers.record("welcome")
         db.session.add(Credential(onboarding=onboarding, method="token", secret={
             "username": "hr@devries.example", "token": "nmbrs" + onboarding.public_id,
             "domain": "devries"}))

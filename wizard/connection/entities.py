@@ -109,3 +109,39 @@ def save_selection(onboarding: Onboarding, selection: Selection) -> None:
         record_event(onboarding, Actor.CLIENT, "entities.excess_access_accepted",
                      reachable_companies=selection.reachable_companies,
                      selected_companies=len(selection.companies))
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    """The live connection's companies found again in a re-connection's snapshot."""
+
+    company_ids: list[str]
+    #: Companies chosen before that the new credentials cannot reach (name, number).
+    unreachable: list[dict]
+
+
+def _company_key(company: dict, debtor_numbers: dict) -> tuple:
+    """What identifies a company across SOAP (int ids) and REST (GUIDs): its debtor's number
+    and its own number, both as text."""
+    return (debtor_numbers.get(str(company.get("debtor_id"))), str(company.get("number")))
+
+
+def carry_over(previous_debtors, previous_companies, snapshot: EntitySnapshot) -> CarriedOver:
+    """Match the companies chosen before to the snapshot: same id, else same debtor and number,
+    else the same name under the same debtor number."""
+    before_debtors = {str(d["id"]): str(d.get("number")) for d in previous_debtors}
+    now_debtors = {str(d["id"]): str(d.get("number")) for d in snapshot.debtors}
+    by_id = {str(c["id"]): c for c in snapshot.companies}
+    by_key = {_company_key(c, now_debtors): c for c in snapshot.companies}
+    by_name = {(now_debtors.get(str(c.get("debtor_id"))), c["name"].casefold()): c
+               for c in snapshot.companies}
+    found, unreachable = [], []
+    for company in previous_companies:
+        debtor_number = before_debtors.get(str(company.get("debtor_id")))
+        match = (by_id.get(str(company["id"])) or by_key.get(_company_key(company, before_debtors))
+                 or by_name.get((debtor_number, company["name"].casefold())))
+        if match is None:
+            unreachable.append({"name": company["name"], "number": company.get("number")})
+        elif str(match["id"]) not in found:
+            found.append(str(match["id"]))
+    return CarriedOver(found, unreachable)

@@ -15,11 +15,15 @@ from wizard.extensions import db
 from wizard.connection.token.advice import NMBRS_USER_TEMPLATE
 from wizard.invites.links import issue_invite_link
 from wizard.mail import cancel_pending_emails, send_onboarding_email
-from wizard.models import Actor, MailMessage, Onboarding, OnboardingStatus, record_event
-from wizard.models.base import utcnow
+from wizard.journeys import (INVITE_MAIL_KIND, ReconnectionRefused, create_reconnection,
+                             plan_reconnection)
 from wizard.lifecycle import OnboardingError, create_onboarding
+from wizard.models import (Actor, JourneyKind, MailMessage, Onboarding, OnboardingStatus,
+                           record_event)
+from wizard.models.base import utcnow
 
 INVITE_KIND = "invite"
+INVITE_KINDS = tuple(INVITE_MAIL_KIND.values())
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Invite:
 def _send(onboarding: Onboarding, actor: Actor, event_type: str) -> Invite:
     link = issue_invite_link(onboarding)
     record_event(onboarding, actor, event_type, expires_at=onboarding.expires_at.isoformat())
-    email = send_onboarding_email(onboarding, INVITE_KIND, link=link,
+    email = send_onboarding_email(onboarding, INVITE_MAIL_KIND[onboarding.kind], link=link,
                                   nmbrs_template=NMBRS_USER_TEMPLATE)
     return Invite(onboarding, link, email)
 
@@ -64,6 +68,24 @@ def resend_invite(onboarding: Onboarding, *, expires_days: int | None = None,
         onboarding.status = (OnboardingStatus.IN_PROGRESS if onboarding.first_opened_at
                              else OnboardingStatus.INVITED)
     return _send(onboarding, actor, "invite.resent")
+
+
+def invite_reconnection(onboarding: Onboarding, kind: JourneyKind, *, actor: Actor = Actor.SUPPORT,
+                        expires_days: int | None = None) -> Invite:
+    """Invite the client to give new credentials for a live connection (commits).
+
+    ``kind`` is ``SWITCH_TO_CONSENT`` (token to "Inloggen met Nmbrs") or ``RELINK``.
+    An open re-connection of the same kind gets a fresh link instead of a second journey.
+    Raises ``OnboardingError`` (``ReconnectionRefused``) when the connection cannot have one.
+    """
+    try:
+        existing = plan_reconnection(onboarding, kind)
+        if existing is not None:
+            return resend_invite(existing, expires_days=expires_days, actor=actor)
+        journey = create_reconnection(onboarding, kind, actor=actor, expires_days=expires_days)
+    except ReconnectionRefused as refusal:
+        raise OnboardingError(str(refusal)) from None
+    return _send(journey, actor, "invite.sent")
 
 
 def revoke_invite(onboarding: Onboarding, *, actor: Actor = Actor.SUPPORT) -> None:
@@ -105,7 +127,7 @@ class InviteSummary:
 
 def latest_invite_email(onboarding: Onboarding) -> MailMessage | None:
     """The most recent invite email recorded for an onboarding."""
-    return onboarding.mail_messages.filter_by(kind=INVITE_KIND).order_by(
+    return onboarding.mail_messages.filter(MailMessage.kind.in_(INVITE_KINDS)).order_by(
         MailMessage.created_at.desc(), MailMessage.id.desc()).first()
 
 

@@ -6,9 +6,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_datetime, gettext
+from flask_babel import force_locale, format_date, format_datetime, gettext
 
 from wizard.models import MailMessage, Onboarding
+from wizard.nmbrs.contract import SOAP_END_OF_SUPPORT
 
 EXPIRY_FORMAT = "d MMMM y, HH:mm"
 
@@ -23,6 +24,8 @@ def _context(onboarding: Onboarding, extra: dict) -> dict:
         "organisation": onboarding.organisation,
         "contact_name": onboarding.contact_name,
         "expires_at_text": format_datetime(onboarding.expires_at, EXPIRY_FORMAT),
+        # The day Nmbrs ends SOAP support, for emails that ask token clients to switch.
+        "sunset": format_date(SOAP_END_OF_SUPPORT, "d MMMM y"),
         "support_email": current_app.config["SUPPORT_EMAIL"],
         "support_phone": current_app.config["SUPPORT_PHONE"],
         **extra,

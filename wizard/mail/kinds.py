@@ -37,8 +37,9 @@ def _fresh_invite_link(onboarding: Onboarding) -> dict:
 
 
 KINDS: dict[str, MailKind] = {
-    "invite": MailKind("invite", fresh=_fresh_invite_link, fresh_keys=("link",),
-                       needs_open_onboarding=True, supersedes=True),
+    name: MailKind(name, fresh=_fresh_invite_link, fresh_keys=("link",),
+                   needs_open_onboarding=True, supersedes=True)
+    for name in ("invite", "switch_invite", "relink_invite")
 }
 
 

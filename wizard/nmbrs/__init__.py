@@ -8,6 +8,7 @@ Public API (other packages import from here only)::
     nmbrs_client, NmbrsClient
 """
 from wizard.nmbrs.client import NmbrsClient, nmbrs_client
+from wizard.nmbrs.contract import SOAP_END_OF_SUPPORT
 from wizard.nmbrs.credentials import NmbrsCredentials
 from wizard.nmbrs.entities import Company, Debtor, discover_domain, list_entities
 from wizard.nmbrs.errors import FaultKind, NmbrsError
@@ -24,6 +25,6 @@ from wizard.nmbrs.profiles import (
 __all__ = [
     "Company", "DEFAULT_PROFILE", "Debtor", "FaultKind", "NmbrsClient", "NmbrsCredentials",
     "NmbrsError", "OperationCheck", "OperationStatus", "ProbeReport", "Profile", "ProfileError",
-    "ProfileOperation", "available_profiles", "discover_domain", "list_entities",
+    "ProfileOperation", "SOAP_END_OF_SUPPORT", "available_profiles", "discover_domain", "list_entities",
     "load_profile", "nmbrs_client", "probe_permissions",
 ]

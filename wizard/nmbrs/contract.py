@@ -13,9 +13,12 @@ guid``, a name from ``TYPES`` or ``ENUMS``, or ``ArrayOf<Type>``. A trailing
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from xml.sax.saxutils import escape
 
 SOAP_BASE = "https://api.nmbrs.nl/soap/v3/"
+#: Nmbrs stops supporting the SOAP API on this day (NMBRS.md §2); REST is then the only API.
+SOAP_END_OF_SUPPORT = date(2027, 3, 1)
 GUID_NAMESPACE = "http://microsoft.com/wsdl/types/"
 SERVICES = ("DebtorService", "CompanyService", "EmployeeService", "ReportService")
 VALUE_TYPES = {"int", "boolean", "decimal", "dateTime", "guid"}

@@ -6,10 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField
 from wtforms.validators import ValidationError
 
-from wizard.connection.entities import (EntitiesUnavailable, SelectionError, grouped,
-                                        latest_snapshot, refresh_entities, resolve_selection,
-                                        save_selection)
-from wizard.models import Onboarding
+from wizard.connection.entities import (CarriedOver, EntitiesUnavailable, SelectionError,
+                                        carry_over, grouped, latest_snapshot, refresh_entities,
+                                        resolve_selection, save_selection)
+from wizard.journeys import live_journey
+from wizard.models import JourneyKind, Onboarding
 from wizard.steps.base import Step, StepError
 
 
@@ -36,7 +37,10 @@ class EntitiesStep(Step):
 
     def initial(self, onboarding: Onboarding) -> dict:
         chosen = onboarding.answers.entities
-        return {"company": [str(c["id"]) for c in chosen.companies]} if chosen else {}
+        if chosen:
+            return {"company": [str(c["id"]) for c in chosen.companies]}
+        carried = _carried_over(onboarding)
+        return {"company": carried.company_ids} if carried else {}
 
     def perform(self, action: str, onboarding: Onboarding) -> None:
         try:
@@ -48,9 +52,11 @@ class EntitiesStep(Step):
     def context(self, onboarding: Onboarding) -> dict:
         snapshot = latest_snapshot(onboarding)
         groups = grouped(snapshot) if snapshot else []
+        carried = None if onboarding.answers.entities else _carried_over(onboarding)
         return {"groups": groups,
                 "company_count": len(snapshot.companies) if snapshot else 0,
-                "debtor_count": len(groups)}
+                "debtor_count": len(groups),
+                "unreachable_before": carried.unreachable if carried else []}
 
     def save(self, onboarding: Onboarding, form: EntitiesForm) -> None:
         snapshot = latest_snapshot(onboarding)
@@ -69,3 +75,14 @@ class EntitiesStep(Step):
                 reachable=selection.reachable_companies, chosen=len(selection.companies)),
                 field="accept_excess")
         save_selection(onboarding, selection)
+
+
+def _carried_over(onboarding: Onboarding) -> CarriedOver | None:
+    """For a re-connection: the live connection's companies, found in the new snapshot."""
+    if onboarding.kind is JourneyKind.NEW:
+        return None
+    live, snapshot = live_journey(onboarding), latest_snapshot(onboarding)
+    before = live.answers.entities if live else None
+    if before is None or snapshot is None:
+        return None
+    return carry_over(before.debtors, before.companies, snapshot)

@@ -16,8 +16,10 @@ from wizard.steps.method import MethodStep
 from wizard.steps.package import PackageStep
 from wizard.steps.terms import TermsStep
 from wizard.steps.validation import ValidationStep
+from wizard.steps.welcome_back import WelcomeBackStep
 
 STEPS: tuple[Step, ...] = (
+    WelcomeBackStep(),
     TermsStep(),
     PackageStep(),
     MethodStep(),

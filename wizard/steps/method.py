@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from wizard.connection.registry import available_methods, choose_method, chosen_method
-from wizard.models import Onboarding
+from wizard.models import JourneyKind, Onboarding
 from wizard.steps.base import Step
 
 
@@ -29,6 +29,9 @@ class MethodStep(Step):
     title = _l("Koppelmethode")
     template = "onboarding/method.html"
     form_class = MethodForm
+
+    def applies(self, onboarding: Onboarding) -> bool:
+        return onboarding.kind is not JourneyKind.SWITCH_TO_CONSENT  # that one is consent by design
 
     def initial(self, onboarding: Onboarding) -> dict:
         return {"method": chosen_method(onboarding) or available_methods()[0]}

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, ValidationError
 from wtforms.validators import InputRequired
 
-from wizard.models import Actor, Onboarding, record_event
+from wizard.models import Actor, JourneyKind, Onboarding, record_event
 from wizard.steps.base import Step
 from wizard.packages import CATALOG, payroll_package
 
@@ -49,6 +49,9 @@ class PackageStep(Step):
     title = _l("Salarispakket")
     template = "onboarding/package.html"
     form_class = PackageForm
+
+    def applies(self, onboarding: Onboarding) -> bool:
+        return onboarding.kind is JourneyKind.NEW  # a re-connection keeps its package
 
     def is_complete(self, onboarding: Onboarding) -> bool:
         package = payroll_package(chosen_package_id(onboarding))

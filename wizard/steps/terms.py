@@ -15,7 +15,8 @@ from wtforms import BooleanField, HiddenField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from wizard.extensions import db
-from wizard.models import Actor, Onboarding, TermsAcceptance, record_event
+from wizard.journeys import terms_accepted_for_connection
+from wizard.models import Actor, JourneyKind, Onboarding, TermsAcceptance, record_event
 from wizard.steps.base import Step, StepError
 from wizard.terms import current_terms_version, terms_document
 
@@ -73,6 +74,12 @@ class TermsStep(Step):
     title = _l("Voorwaarden")
     template = "onboarding/terms.html"
     form_class = TermsForm
+
+    def applies(self, onboarding: Onboarding) -> bool:
+        """A re-connection is not asked again for terms its connection accepted already."""
+        if onboarding.kind is JourneyKind.NEW or accepted_version(onboarding):
+            return True
+        return not terms_accepted_for_connection(onboarding, current_terms_version())
 
     def is_complete(self, onboarding: Onboarding) -> bool:
         return accepted_version(onboarding) == current_terms_version()
