@@ -12,7 +12,7 @@ and the companies chosen before are chosen again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 
@@ -136,3 +136,44 @@ def create_reconnection(onboarding: Onboarding, kind: JourneyKind, *, actor: Act
                  connection=root.public_id)
     record_event(root, actor, "reconnection.started", journey=journey.public_id, kind=kind.value)
     return journey
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    """Live connections by method, and how far moving token clients onto consent has come."""
+
+    live_by_method: dict[str, int]
+    #: Token connections with an open switch-to-consent journey (invited, not finished).
+    invited_to_switch: int
+    #: Connections now on consent after a switch-to-consent journey.
+    switched: int
+    #: The day Nmbrs ends SOAP, after which every token connection stops.
+    sunset: date
+
+    @property
+    def still_on_soap(self) -> int:
+        return self.live_by_method.get("token", 0)
+
+
+def connection_report() -> ConnectionReport:
+    """Count live connections by method (one pass over every journey)."""
+    from wizard.nmbrs.contract import SOAP_END_OF_SUPPORT
+
+    by_connection: dict[int, list[Onboarding]] = {}
+    for journey in db.session.scalars(db.select(Onboarding).order_by(Onboarding.id)):
+        by_connection.setdefault(journey.parent_id or journey.id, []).append(journey)
+    live_by_method: dict[str, int] = {}
+    invited = switched = 0
+    for journeys in by_connection.values():
+        completed = [j for j in journeys if j.status is OnboardingStatus.COMPLETED]
+        if not completed:
+            continue
+        live = max(completed, key=lambda j: j.revision or 1)
+        method = live.answers.method.method if live.answers.method else "unknown"
+        live_by_method[method] = live_by_method.get(method, 0) + 1
+        if method == "token" and any(j.kind is JourneyKind.SWITCH_TO_CONSENT and j.is_open
+                                     for j in journeys):
+            invited += 1
+        if method == "oauth" and live.kind is JourneyKind.SWITCH_TO_CONSENT:
+            switched += 1
+    return ConnectionReport(live_by_method, invited, switched, SOAP_END_OF_SUPPORT)
