@@ -415,12 +415,12 @@ def report_wage_components(call: Call, companyId: int, year: int) -> str:
         for e in company.employees if e.active_in(year))
     content = (f"<Report><CompanyID>{company.id}</CompanyID><CompanyName>{company.name}"
                f"</CompanyName><Year>{year}</Year><EmployeesList>{rows}</EmployeesList></Report>")
-    return call.sandbox.start_task(call.login, content)
+    return call.sandbox.start_task(call.login.username, content)
 
 
 @handles("ReportService", "Reports_BackgroundTask_Result")
 def report_task_result(call: Call, TaskId: str | None) -> dict:
-    content = call.sandbox.task_content(call.login, TaskId or "")
-    if content is None:
+    task = call.sandbox.look_at_task(call.login.username, TaskId or "")
+    if task is None:
         return {"TaskId": TaskId or str(uuid.UUID(int=0)), "Status": "Unknown", "Content": None}
-    return {"TaskId": TaskId, "Status": "Success", "Content": content}
+    return {"TaskId": TaskId, "Status": "Success", "Content": task.content}
