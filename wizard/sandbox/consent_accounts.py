@@ -1,18 +1,17 @@
 """REST-side scenarios of the sandbox, read from ``consent.toml``: consent accounts, OAuth
-clients and subscription keys. ``demo_client()`` gives the development defaults of the wizard."""
+clients and subscription keys."""
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from wizard.sandbox.data import Environment
+from wizard.sandbox.demo_client import CONSENT_FILE, DemoClient, parse_demo_client
 from wizard.sandbox.scenarios import EnvironmentView, filter_positions, load_environments
 from wizard.sandbox.scopes import unknown_scopes
 
-CONSENT_FILE = Path(__file__).resolve().parent / "consent.toml"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 
@@ -77,16 +76,6 @@ class SubscriptionKey:
     calls_left: int | None = None
 
 
-@dataclass(frozen=True)
-class DemoClient:
-    """The development defaults of the wizard's Nmbrs REST settings (public demo values)."""
-
-    client_id: str
-    client_secret: str
-    redirect_uris: tuple[str, ...]
-    subscription_key: str
-
-
 @dataclass
 class ConsentSetup:
     """Everything ``consent.toml`` declares."""
@@ -130,17 +119,4 @@ def load_consent_setup(path: Path = CONSENT_FILE,
     keys = [SubscriptionKey(entry["key"], entry["description"],
                             int(entry.get("calls_per_minute", 0)), entry.get("calls_left"))
             for entry in data["subscription_keys"]]
-    return ConsentSetup(accounts, clients, keys, _demo(data))
-
-
-def _demo(data: dict) -> DemoClient:
-    client = next(entry for entry in data["clients"] if entry.get("demo"))
-    key = next(entry["key"] for entry in data["subscription_keys"] if entry.get("demo"))
-    return DemoClient(client["client_id"], client["client_secret"],
-                      tuple(client["redirect_uris"]), key)
-
-
-@cache
-def demo_client() -> DemoClient:
-    """The sandbox's demo OAuth client and subscription key (the wizard's development defaults)."""
-    return _demo(tomllib.loads(CONSENT_FILE.read_text(encoding="utf-8")))
+    return ConsentSetup(accounts, clients, keys, parse_demo_client(data))
