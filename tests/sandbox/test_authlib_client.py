@@ -14,9 +14,9 @@ from __future__ import annotations
 from urllib.parse import quote_plus
 
 import pytest
+from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.common.security import generate_token
 
 from tests.sandbox.conftest import PAYROLL_SCOPES, REDIRECT_URI
 from tests.support.consent import give_consent

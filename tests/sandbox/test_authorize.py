@@ -222,6 +222,10 @@ def test_login_only_returns_to_our_own_authorize_endpoint(oauth, nmbrs_sandbox):
     response = session.post(f"{nmbrs_sandbox.identity_url}{form.action}", data=data,
                             allow_redirects=False, timeout=10)
     assert response.status_code == 400 and "Location" not in response.headers
+    unknown_client = "/connect/authorize?" + urlencode({"client_id": "nobody"})
+    page = session.get(f"{nmbrs_sandbox.identity_url}/account/login",
+                       params={"returnUrl": unknown_client}, timeout=10)
+    assert page.status_code == 400 and "invalid_client" in page.text
 
 
 def test_the_slow_account_takes_three_seconds_on_the_clock(private_oauth, private_sandbox):

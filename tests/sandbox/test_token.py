@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 
 import pytest
@@ -205,3 +206,16 @@ def test_a_code_belongs_to_its_client_and_extra_clients_register_at_runtime(priv
     assert response.status_code == 200
     assert [(g.client_id, g.scopes) for g in private_sandbox.state.identity.grants()][-1] == (
         "second-app", ("company.info.read",))
+
+
+def test_no_password_code_or_token_reaches_the_logs(private_oauth, private_sandbox, caplog):
+    caplog.set_level(logging.DEBUG)
+    account = private_sandbox.consent_account("full")
+    callback = private_oauth.consent("full")
+    tokens = private_oauth.exchange(callback["code"]).json()
+    renewed = private_oauth.refresh(tokens["refresh_token"]).json()
+    private_oauth.api("/api/debtors", renewed["access_token"])
+    private_oauth.revoke(renewed["refresh_token"])
+    secrets_seen = [account.password, callback["code"], tokens["access_token"],
+                    tokens["refresh_token"], renewed["access_token"], private_oauth.secret]
+    assert not [secret for secret in secrets_seen if secret in caplog.text]

@@ -134,7 +134,6 @@ class Access:
 
     account: ConsentAccount
     scopes: frozenset[str]
-    client_id: str
 
 
 def _digest(value: str) -> str:
@@ -403,7 +402,7 @@ class AuthorizationServer:
             grant = self._grants[record.grant_id]
             if grant.revoked or self.clock.now() >= record.expires_at:
                 return None
-            return Access(grant.account, frozenset(record.scopes), grant.client_id)
+            return Access(grant.account, frozenset(record.scopes))
 
     # --- inspection and "Manage apps" ----------------------------------------------------
 

@@ -28,7 +28,7 @@ SESSION_ACCOUNT = "account"
 SESSION_CSRF = "csrf"
 # The identity server advertises other grants because it is shared across Nmbrs products, but
 # only the authorization code flow is open to the public REST API (NMBRS.md §10).
-KNOWN_OTHER_GRANTS = frozenset({"client_credentials", "password", "implicit",
+KNOWN_OTHER_GRANTS = frozenset({"client_credentials", "password",
                                 "urn:ietf:params:oauth:grant-type:device_code"})
 
 
@@ -185,16 +185,23 @@ def authorize():
     return _consent(auth, account, return_to, query)
 
 
+def _login_page(return_to: str, query: dict[str, list[str]], username: str = "",
+                failed: bool = False) -> Response:
+    auth = _validated(query)
+    if isinstance(auth, Response):
+        return auth
+    return _html(login_page(_language(query), app_name=auth.client.name, return_to=return_to,
+                            csrf_token=_csrf_token(), nonce=_nonce(), username=username,
+                            failed=failed))
+
+
 @bp.get("/account/login")
 def login_form():
     """The login page; also where "not you?" leads, without ending the current session."""
     target = _return_target(request.args.get("returnUrl"))
-    query = target[1] if target else {}
     if target is None:
-        return _error(_language(query), "invalid_request", "no authorization request to return to")
-    client = _server().client((query.get("client_id") or [""])[0])
-    return _html(login_page(_language(query), app_name=client.name if client else "",
-                            return_to=target[0], csrf_token=_csrf_token(), nonce=_nonce()))
+        return _error(_language({}), "invalid_request", "no authorization request to return to")
+    return _login_page(*target)
 
 
 @bp.post("/account/login")
@@ -210,10 +217,7 @@ def login():
     username = request.form.get("username", "")
     account = _server().log_in(username, request.form.get("password", ""))
     if account is None:
-        client = _server().client((query.get("client_id") or [""])[0])
-        return _html(login_page(language, app_name=client.name if client else "",
-                                return_to=target[0], csrf_token=_csrf_token(), nonce=_nonce(),
-                                username=username, failed=True), 200)
+        return _login_page(*target, username=username, failed=True)
     _wait_for(account)
     session.clear()   # a fresh session (and CSRF token) for the new user
     session[SESSION_ACCOUNT] = account.username

@@ -80,10 +80,9 @@ class GatewayRefusal(Exception):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who calls: the consenting account, the token's scopes, and today's date."""
+    """Who calls (the consenting account) and today's date."""
 
     account: ConsentAccount
-    scopes: frozenset[str]
     today: date
 
 
@@ -148,7 +147,7 @@ def _admit(read_scope: str) -> Caller:
         raise ApiError(40303, f"The token has none of the scopes this call needs: "
                               f"{', '.join(sorted(accepted))}.")
     sandbox.record_rest_call(access.account, request.url_rule.rule)
-    return Caller(access.account, access.scopes, date.today())
+    return Caller(access.account, date.today())
 
 
 def endpoint(rule: str, scope: str):
