@@ -103,10 +103,10 @@ def _html(body: str, status: int = 200) -> Response:
     return Response(body, status=status, content_type="text/html; charset=utf-8")
 
 
-@bp.after_app_request
+@bp.after_request
 def _protect_pages(response: Response) -> Response:
     """No framing (clickjacking of the consent page), no leaks through Referer or caches."""
-    if response.mimetype == "text/html" and request.blueprint == bp.name:
+    if response.mimetype == "text/html":
         nonce = g.get("csp_nonce", "")
         response.headers["Content-Security-Policy"] = (
             f"default-src 'none'; style-src 'nonce-{nonce}'; frame-ancestors 'none'; "
@@ -139,8 +139,17 @@ def _error(language: str, error: str, description: str, status: int = 400,
                             message_key=message_key), status)
 
 
-def _expired(language: str) -> Response:
-    return _error(language, "invalid_request", "missing or wrong CSRF token", 400, "expired")
+def _no_return(language: str) -> Response:
+    return _error(language, "invalid_request", "no authorization request to return to")
+
+
+def _posted_target() -> tuple[str, dict[str, list[str]]] | Response:
+    """A posted page form's ``returnUrl`` and its query, once its CSRF token has passed."""
+    target = _return_target(request.form.get("returnUrl"))
+    language = _language(target[1] if target else {})
+    if not _csrf_ok():
+        return _error(language, "invalid_request", "missing or wrong CSRF token", 400, "expired")
+    return target or _no_return(language)
 
 
 # --- authorize: login and consent --------------------------------------------------------
@@ -199,21 +208,15 @@ def _login_page(return_to: str, query: dict[str, list[str]], username: str = "",
 def login_form():
     """The login page; also where "not you?" leads, without ending the current session."""
     target = _return_target(request.args.get("returnUrl"))
-    if target is None:
-        return _error(_language({}), "invalid_request", "no authorization request to return to")
-    return _login_page(*target)
+    return _login_page(*target) if target else _no_return(_language({}))
 
 
 @bp.post("/account/login")
 def login():
     """Check the account's password, start the session, go back to the authorize request."""
-    target = _return_target(request.form.get("returnUrl"))
-    query = target[1] if target else {}
-    language = _language(query)
-    if not _csrf_ok():
-        return _expired(language)
-    if target is None:
-        return _error(language, "invalid_request", "no authorization request to return to")
+    target = _posted_target()
+    if isinstance(target, Response):
+        return target
     username = request.form.get("username", "")
     account = _server().log_in(username, request.form.get("password", ""))
     if account is None:
@@ -227,18 +230,16 @@ def login():
 @bp.post("/consent")
 def consent():
     """Allow (the ticked scopes) or deny; either way back to the app's redirect URI."""
-    target = _return_target(request.form.get("returnUrl"))
-    query = target[1] if target else {}
-    if not _csrf_ok():
-        return _expired(_language(query))
-    if target is None:
-        return _error(_language(query), "invalid_request", "no authorization request to return to")
+    target = _posted_target()
+    if isinstance(target, Response):
+        return target
+    return_to, query = target
     auth = _validated(query)
     if isinstance(auth, Response):
         return auth
     account = _session_account()
     if account is None:
-        return redirect(url_for(".login_form", returnUrl=target[0]), 303)
+        return redirect(url_for(".login_form", returnUrl=return_to), 303)
     _wait_for(account)
     if request.form.get("decision") != "allow":
         return redirect(auth.deny("access_denied", "the user denied access").location, 302)
@@ -246,7 +247,7 @@ def consent():
     # offline_access alone gives the app nothing to read: ask for at least one data scope.
     data_scopes = set(auth.scopes) - {OFFLINE_ACCESS} or set(auth.scopes)
     if not ticked & data_scopes:
-        return _consent(auth, account, target[0], query, ticked=ticked)
+        return _consent(auth, account, return_to, query, ticked=ticked)
     return redirect(_server().approve(auth, account, list(ticked)), 302)
 
 

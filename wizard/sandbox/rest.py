@@ -102,8 +102,9 @@ def _api_error(error: ApiError) -> Response:
     response.status_code = status
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if status == 401:   # RFC 6750 §3: no error attribute when no token was sent
+        response.headers["WWW-Authenticate"] = ("Bearer" if error.code == 40101
+                                                else 'Bearer error="invalid_token"')
     return response
 
 
