@@ -138,20 +138,29 @@ def _error_summary(language: str, errors: list[tuple[str, str]]) -> str:
             f'{text(language, "problem")}</h2><ul>{items}</ul></div>')
 
 
+def _form(action: str, csrf_token: str, return_to: str) -> str:
+    """The opening of a page form: where it posts, its CSRF token, the request to return to."""
+    return (f'<form method="post" action="{action}" novalidate>'
+            f'<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">'
+            f'<input type="hidden" name="returnUrl" value="{escape(return_to)}">')
+
+
+def _error_message(element_id: str, message: str, shown: bool) -> str:
+    return f'<span class="error-message" id="{element_id}">{message}</span>' if shown else ""
+
+
 def login_page(language: str, *, app_name: str, return_to: str, csrf_token: str, nonce: str,
                username: str = "", failed: bool = False) -> str:
     """Username and password of a consent account."""
     title = text(language, "login_title")
     error = text(language, "bad_login")
     described = ' aria-invalid="true" aria-describedby="username-error"' if failed else ""
-    message = f'<span class="error-message" id="username-error">{error}</span>' if failed else ""
     body = (
         _error_summary(language, [("username", error)] if failed else [])
         + f"<h1>{title}</h1><p>{text(language, 'login_intro', app=app_name)}</p>"
-        f'<form method="post" action="/account/login" novalidate>'
-        f'<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">'
-        f'<input type="hidden" name="returnUrl" value="{escape(return_to)}">'
-        f'<label for="username">{text(language, "username")}</label>{message}'
+        + _form("/account/login", csrf_token, return_to)
+        + f'<label for="username">{text(language, "username")}</label>'
+        f'{_error_message("username-error", error, failed)}'
         f'<input id="username" name="username" type="email" autocomplete="username" '
         f'spellcheck="false" value="{escape(username)}"{described}>'
         f'<label for="password">{text(language, "password")}</label>'
@@ -178,20 +187,16 @@ def consent_page(language: str, *, app_name: str, account_name: str, email: str,
             f'<span class="hint" id="{box}-hint"><code>{escape(choice.scope.name)}</code></span>'
             f"</div></div>")
     pick_one = text(language, "pick_one")
-    fieldset_error = (f'<span class="error-message" id="scopes-error">{pick_one}</span>'
-                      if nothing_ticked else "")
     body = (
         _error_summary(language, [("scope-1", pick_one)] if nothing_ticked else [])
         + f"<h1>{title}</h1>"
         f"<p>{text(language, 'signed_in_as', name=account_name, email=email, domain=domain)} "
         f'<a href="{escape(switch_url)}">{text(language, "not_you")}</a></p>'
-        f'<form method="post" action="/consent">'
-        f'<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">'
-        f'<input type="hidden" name="returnUrl" value="{escape(return_to)}">'
-        f'<fieldset aria-describedby="scopes-hint{" scopes-error" if nothing_ticked else ""}">'
+        + _form("/consent", csrf_token, return_to)
+        + f'<fieldset aria-describedby="scopes-hint{" scopes-error" if nothing_ticked else ""}">'
         f"<legend>{text(language, 'legend', app=app_name)}</legend>"
         f'<span class="hint" id="scopes-hint">{text(language, "legend_hint")}</span>'
-        f"{fieldset_error}{''.join(rows)}</fieldset>"
+        f"{_error_message('scopes-error', pick_one, nothing_ticked)}{''.join(rows)}</fieldset>"
         f"<p>{text(language, 'manage_later')}</p>"
         f'<div class="actions"><button class="primary" type="submit" name="decision" '
         f'value="allow">{text(language, "allow")}</button><button class="secondary" '
