@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from tests.sandbox.conftest import OAuthActions
+from tests.support.oauth import OAuthActions
 
 CALLBACK_PAGE = ('<!doctype html><html lang="en"><head><title>Back at the app</title></head>'
                  "<body><main><h1>Back at the app</h1></main></body></html>")

@@ -18,7 +18,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from tests.sandbox.conftest import PAYROLL_SCOPES, REDIRECT_URI
+from tests.support.oauth import PAYROLL_SCOPES, REDIRECT_URI
 from tests.support.consent import give_consent
 
 

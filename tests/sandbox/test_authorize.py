@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from tests.sandbox.conftest import REDIRECT_URI, query_of
+from tests.support.oauth import REDIRECT_URI, query_of
 from tests.support.consent import give_consent, read_form
 
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 import zeep
 
-from tests.sandbox.conftest import PAYROLL_SCOPES, OAuthActions
+from tests.support.oauth import PAYROLL_SCOPES, OAuthActions
 
 ALL_READS = ("offline_access company.info.read company.payrollsettings.read "
              "company.document.read document.read debtor.info.read user.info.read "

@@ -8,7 +8,7 @@ import threading
 import pytest
 import requests
 
-from tests.sandbox.conftest import REDIRECT_URI, basic_auth, pkce_pair, query_of
+from tests.support.oauth import REDIRECT_URI, basic_auth, pkce_pair, query_of
 from tests.support.consent import give_consent
 
 
