@@ -11,6 +11,7 @@ import re
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.support.consent import AccountCredentials, ClientCredentials
 from tests.support.postgres import TemporaryPostgres
 from tests.support.servers import ThreadedServer
 from tests.support.smtp import start_smtp_server
@@ -221,11 +222,15 @@ def simple_flow(app, monkeypatch):
 
 
 class NmbrsSandboxServer(ThreadedServer):
-    """The Nmbrs SOAP sandbox served by waitress on a free loopback port.
+    """The Nmbrs sandbox (SOAP, identity server, REST) served by waitress on a free loopback port.
 
-    ``soap_url`` is the base URL to put in ``NMBRS_SOAP_URL``; ``login(scenario)``
-    gives the credentials of a scenario from ``wizard/sandbox/logins.toml``;
-    ``state`` is the emulator's memory (stored documents, started tasks, requests).
+    ``soap_url`` is the base URL to put in ``NMBRS_SOAP_URL``; ``login(scenario)`` gives the
+    credentials of a scenario from ``wizard/sandbox/logins.toml``. For REST: ``identity_url`` and
+    ``rest_url`` (both this server's root), ``oauth_client`` (the demo client's id and secret),
+    ``subscription_key``, and ``consent_account(scenario)`` (username and password from
+    ``wizard/sandbox/consent.toml``). ``state`` is the emulator's memory: stored documents,
+    started tasks, requests, ``state.identity`` (grants, ``revoke_account``,
+    ``register_client``), ``state.gateway`` (``limit``) and ``state.clock`` (``advance``).
     """
 
     def __init__(self, latency: float = 0.0, threads: int = 16):
@@ -235,12 +240,21 @@ class NmbrsSandboxServer(ThreadedServer):
         self.state = self.app.extensions["nmbrs_sandbox"]
         super().__init__(self.app, threads=threads)
         self.soap_url = f"{self.url}/soap/v3/"
+        self.identity_url = self.url
+        self.rest_url = self.url
+        demo = self.state.consent.demo
+        self.oauth_client = ClientCredentials(demo.client_id, demo.client_secret)
+        self.subscription_key = demo.subscription_key
 
     def login(self, scenario: str):
         from wizard.nmbrs import NmbrsCredentials
 
         login = self.state.login(scenario)
         return NmbrsCredentials(login.username, login.token)
+
+    def consent_account(self, scenario: str) -> AccountCredentials:
+        account = self.state.consent_account(scenario)
+        return AccountCredentials(account.username, account.password)
 
 
 @pytest.fixture(scope="session")

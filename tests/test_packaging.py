@@ -26,6 +26,8 @@ def test_wheel_carries_everything_the_app_needs(wheel):
     assert "wizard/migrations/env.py" in names
     assert any(n.startswith("wizard/migrations/versions/0001") for n in names)
     assert "wizard/translations/en/LC_MESSAGES/messages.mo" in names
+    # The sandbox's scenario files: the development defaults read the demo client from them.
+    assert {"wizard/sandbox/logins.toml", "wizard/sandbox/consent.toml"} <= names
 
 
 def test_installed_wheel_serves_translated_pages(wheel, tmp_path):

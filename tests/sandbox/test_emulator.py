@@ -155,7 +155,7 @@ def test_logins_command_prints_the_scenarios(runner):
     import json
 
     result = runner.invoke(args=["sandbox", "logins", "--json"])
-    entries = json.loads(result.output)
+    entries = json.loads(result.output)["soap_logins"]
     assert {"full", "missing_rights", "wrong_token", "accountant", "debtor_level", "slow",
             "flaky"} <= {e["scenario"] for e in entries}
     assert all(set(e) == {"scenario", "username", "token", "domain", "description"}
@@ -180,3 +180,20 @@ def test_global_latency_slows_every_call():
         assert time.perf_counter() - started >= 0.2
     finally:
         server.stop()
+
+
+def test_logins_command_lists_consent_accounts_demo_client_and_keys(runner):
+    import json
+
+    from wizard.sandbox.demo_client import demo_client
+
+    listed = json.loads(runner.invoke(args=["sandbox", "logins", "--json"]).output)
+    accounts = listed["consent_accounts"]
+    assert {"full", "untick", "accountant", "slow", "revoked", "no_subscription"} <= {
+        a["scenario"] for a in accounts}
+    assert all({"scenario", "username", "password", "description"} <= set(a) for a in accounts)
+    demo = demo_client()
+    assert listed["oauth_client"]["client_id"] == demo.client_id
+    assert listed["subscription_key"] == demo.subscription_key
+    text = runner.invoke(args=["sandbox", "logins"]).output
+    assert "welkom-untick" in text and demo.client_id in text and demo.subscription_key in text

@@ -26,15 +26,15 @@ def start_background(args: list[str]) -> subprocess.Popen:
 
 
 def start_nmbrs_sandbox(sandbox_port: int) -> subprocess.Popen:
-    """The local Nmbrs SOAP sandbox, and the scenario logins a newcomer can try in the wizard."""
-    from wizard.sandbox import load_logins
+    """The local Nmbrs sandbox (SOAP, identity server, REST), and the scenario logins and
+    consent accounts a newcomer can try in the wizard."""
+    from wizard.cli.sandbox import scenario_lines
 
     process = start_background(["sandbox", "serve", "--port", str(sandbox_port)])
-    click.echo(f"\n  Nmbrs sandbox: http://127.0.0.1:{sandbox_port}/soap/v3/ "
-               "- scenario logins (username / API token):")
-    for login in load_logins():
-        click.echo(f"    {login.scenario:<17} {login.username} / {login.token}")
-        click.echo(f"    {'':<17} {login.description}")
+    base = f"http://127.0.0.1:{sandbox_port}"
+    click.echo(f"\n  Nmbrs sandbox: SOAP {base}/soap/v3/, identity server {base}/connect/..., "
+               f"REST {base}/api/")
+    click.echo("\n".join(scenario_lines(indent="    ")))
     return process
 
 

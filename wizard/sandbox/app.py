@@ -1,20 +1,28 @@
-"""The Flask app that plays Nmbrs SOAP v3 at ``/soap/v3/<Service>.asmx``."""
+"""The Flask app that plays Nmbrs: SOAP v3 at ``/soap/v3/<Service>.asmx``, the identity server
+at ``/.well-known/openid-configuration`` and ``/connect/...``, the REST API at ``/api/...``."""
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from pathlib import Path
 
 from flask import Flask, Response, abort, request
 
 from wizard.nmbrs import contract
-from wizard.sandbox import soap
+from wizard.sandbox import identity, rest, soap
+from wizard.sandbox.authorization import AuthorizationServer
+from wizard.sandbox.clock import Clock
+from wizard.sandbox.consent_accounts import (CONSENT_FILE, ConsentAccount, ConsentSetup,
+                                             load_consent_setup)
+from wizard.sandbox.gateway import Gateway
 from wizard.sandbox.operations import HANDLERS, Call
-from wizard.sandbox.scenarios import LOGINS_FILE, Login, load_logins
+from wizard.sandbox.scenarios import LOGINS_FILE, Login, load_environments, load_logins
 
 BASE_PATH = "/soap/v3/"
 XML = "text/xml; charset=utf-8"
@@ -33,21 +41,45 @@ class StoredDocument:
     document_type: str | None
 
 
-class Sandbox:
-    """State of one emulator: the scenario logins, stored documents, started report tasks."""
+@dataclass
+class Task:
+    """A document or report being produced for one user (SOAP report, REST document)."""
 
-    def __init__(self, logins: list[Login], latency: float = 0.0):
+    owner: str
+    content: str | bytes
+    looks: int = 0
+
+
+class Sandbox:
+    """State of one emulator: SOAP scenario logins, stored documents and started tasks; the
+    identity server (``identity``: consent accounts, clients, grants), the API ``gateway``
+    (subscription keys and limits) and the ``clock`` both of them run on."""
+
+    def __init__(self, logins: list[Login], latency: float = 0.0,
+                 consent: ConsentSetup | None = None):
         self.logins = logins
         self.latency = latency
         self._accepted = {(login.username, login.token): login for login in logins if login.valid}
         self.documents: list[StoredDocument] = []
-        self.tasks: dict[str, tuple[str, str]] = {}
+        self.tasks: dict[str, Task] = {}
         self.requests: list[tuple[str, str, str]] = []   # (scenario, service, operation)
+        self.rest_calls: list[tuple[str, str]] = []      # (scenario, endpoint rule)
         self._attempts: dict[str, int] = {}
         self._lock = threading.Lock()
+        self.consent = consent or load_consent_setup()
+        self.clock = Clock()
+        self.identity = AuthorizationServer(self.consent, self.clock)
+        self.gateway = Gateway(self.consent.subscription_keys, self.clock)
 
     def login(self, scenario: str) -> Login:
         return next(login for login in self.logins if login.scenario == scenario)
+
+    def consent_account(self, scenario: str) -> ConsentAccount:
+        return self.consent.account(scenario)
+
+    def record_rest_call(self, account: ConsentAccount, rule: str) -> None:
+        with self._lock:
+            self.rest_calls.append((account.scenario, rule))
 
     def authenticate(self, username: str, token: str) -> Login | None:
         return self._accepted.get((username.strip().lower(), token.strip()))
@@ -69,15 +101,21 @@ class Sandbox:
             self.documents.append(StoredDocument(login.username, employee_id, name, len(body),
                                                  document_type))
 
-    def start_task(self, login: Login, content: str) -> str:
+    def start_task(self, owner: str, content: str | bytes) -> str:
+        """Remember content produced for the user ``owner``; returns its task id."""
         task_id = str(uuid.uuid4())
         with self._lock:
-            self.tasks[task_id] = (login.username, content)
+            self.tasks[task_id] = Task(owner, content)
         return task_id
 
-    def task_content(self, login: Login, task_id: str) -> str | None:
-        owner, content = self.tasks.get(task_id.lower(), (None, None))
-        return content if owner == login.username else None
+    def look_at_task(self, owner: str, task_id: str) -> Task | None:
+        """The task if ``owner`` started it (counting the look), else None."""
+        with self._lock:
+            task = self.tasks.get(task_id.lower())
+            if task is None or task.owner != owner:
+                return None
+            task.looks += 1
+            return task
 
 
 def _service_name(name: str) -> str:
@@ -101,12 +139,21 @@ def _fault(fault: soap.SoapFault) -> Response:
     return _xml(soap.render_fault(fault), 500)
 
 
-def make_sandbox_app(latency: float = 0.0, logins_file=LOGINS_FILE) -> Flask:
+def make_sandbox_app(latency: float = 0.0, logins_file: Path = LOGINS_FILE,
+                     consent_file: Path = CONSENT_FILE) -> Flask:
     """The emulator as a WSGI app; ``latency`` seconds are added to every SOAP call."""
     app = Flask("wizard.sandbox")
-    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
-    sandbox = Sandbox(load_logins(logins_file), latency)
+    app.config.update(
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        # The identity server's login session: a signed cookie, its key new on every start.
+        SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_NAME="idsrv.session",
+        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+    environments = load_environments(logins_file)
+    sandbox = Sandbox(load_logins(logins_file, environments), latency,
+                      load_consent_setup(consent_file, environments))
     app.extensions["nmbrs_sandbox"] = sandbox
+    app.register_blueprint(identity.bp)
+    app.register_blueprint(rest.bp)
 
     @app.get(BASE_PATH)
     def index():

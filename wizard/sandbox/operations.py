@@ -11,10 +11,10 @@ from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from wizard.sandbox.data import Company, Debtor, Employee
+from wizard.sandbox.ids import entity_guid
 from wizard.sandbox.soap import SoapFault
 
 HANDLERS: dict[tuple[str, str], Callable[..., Any]] = {}
-ID_NAMESPACE = uuid.UUID("6f1c2d4e-0000-4000-8000-00000000a11e")
 EMPLOYEE_TYPES = ((1, "Medewerker in loondienst"), (2, "Uit dienst"), (3, "Externe medewerker"),
                   (4, "Nieuwe medewerker"), (5, "Sollicitant"))
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -132,12 +132,17 @@ def company_address(call: Call, CompanyId: int) -> dict:
             "CountryISOCode": "NL"}
 
 
+def current_period(company: Company, today: date) -> tuple[int, int, str]:
+    """The company's open payroll period: (year, period, ``"M"`` or ``"4W"``)."""
+    if company.tijdvak == "Week4":
+        return today.year, min(13, (today.timetuple().tm_yday - 1) // 28 + 1), "4W"
+    return today.year, today.month, "M"
+
+
 @handles("CompanyService", "Company_GetCurrentPeriod")
 def company_period(call: Call, CompanyId: int) -> str:
-    company, today = call.company(CompanyId), call.today
-    if company.tijdvak == "Week4":
-        return f"{today.year}-{min(13, (today.timetuple().tm_yday - 1) // 28 + 1)}-4W"
-    return f"{today.year}-{today.month}-M"
+    year, period, kind = current_period(call.company(CompanyId), call.today)
+    return f"{year}-{period}-{kind}"
 
 
 @handles("CompanyService", "ContactPerson_Get")
@@ -157,10 +162,11 @@ def company_converter(call: Call, Entity: str | None, CompanyId: int) -> dict:
     company = call.company(CompanyId)
     ids = {"Employee": [e.id for e in company.employees], "Company": [company.id]}.get(Entity or "", [])
     return {"Entity": Entity, "Mappings": [
-        {"IdInt": i, "IdGuid": str(uuid.uuid5(ID_NAMESPACE, f"{Entity}:{i}"))} for i in ids]}
+        {"IdInt": i, "IdGuid": entity_guid(Entity, i)} for i in ids]}
 
 
-def _wage_taxes(company: Company, year: int) -> list[dict]:
+def wage_tax_declarations(company: Company, year: int) -> list[dict]:
+    """One sent declaration per closed run of ``year``."""
     declarations = []
     for run in company.runs(year):
         period = run["PeriodStart"]
@@ -178,21 +184,26 @@ def _wage_taxes(company: Company, year: int) -> list[dict]:
 
 @handles("CompanyService", "WageTax_GetList")
 def company_wage_taxes(call: Call, CompanyId: int, intYear: int) -> list[dict]:
-    return _wage_taxes(call.company(CompanyId), intYear)
+    return wage_tax_declarations(call.company(CompanyId), intYear)
 
 
 @handles("CompanyService", "WageTax_GetXML")
 def company_wage_tax_xml(call: Call, CompanyId: int, LoonaangifteID: int) -> str:
     company = call.company(CompanyId)
     year = 2000 + (LoonaangifteID % 1000) // 13
-    found = next((d for d in _wage_taxes(company, year)
+    found = next((d for d in wage_tax_declarations(company, year)
                   if d["LoonaangifteID"] == LoonaangifteID), None)
     if found is None:
         raise SoapFault.nmbrs(2046)
+    return wage_tax_xml(company, found)
+
+
+def wage_tax_xml(company: Company, declaration: dict) -> str:
+    """The declaration as the Belastingdienst XML (a small but well-formed extract)."""
     return (f'<?xml version="1.0" encoding="UTF-8"?><Loonaangifte><LhNr>{company.kvk}L01</LhNr>'
-            f'<TijdvakAangifte><DatAanvTv>{found["TijdvakStart"]:%Y-%m-%d}</DatAanvTv>'
-            f'<DatEindTv>{found["TijdvakEnd"]:%Y-%m-%d}</DatEindTv></TijdvakAangifte>'
-            f'<TotGen>{found["TotalGeneral"]:.2f}</TotGen></Loonaangifte>')
+            f'<TijdvakAangifte><DatAanvTv>{declaration["TijdvakStart"]:%Y-%m-%d}</DatAanvTv>'
+            f'<DatEindTv>{declaration["TijdvakEnd"]:%Y-%m-%d}</DatEindTv></TijdvakAangifte>'
+            f'<TotGen>{declaration["TotalGeneral"]:.2f}</TotGen></Loonaangifte>')
 
 
 @handles("CompanyService", "Run_GetList")
@@ -218,7 +229,8 @@ def _visible_employees(call: Call, company_id: int) -> list[Employee]:
     return call.company(company_id).employees
 
 
-def _created(employee: Employee) -> datetime:
+def record_created(employee: Employee) -> datetime:
+    """When the employee's records were entered: two weeks before the start."""
     return employee.start - timedelta(days=14)
 
 
@@ -230,8 +242,12 @@ def _personal(employee: Employee) -> dict:
             "Nickname": employee.first_name, "Gender": employee.gender,
             "EmailWork": employee.email_work, "EmailPrivate": None, "TelephoneWork": None,
             "TelephonePrivate": None, "TelephoneMobile": employee.phone,
-            "Birthday": employee.birthday, "CreationDate": _created(employee),
+            "Birthday": employee.birthday, "CreationDate": record_created(employee),
             "StartPeriod": employee.start.month, "StartYear": employee.start.year}
+
+
+def parttime_percentage(employee: Employee) -> float:
+    return round(employee.hours / 40 * 100, 2)
 
 
 def _schedule(employee: Employee) -> dict:
@@ -243,7 +259,7 @@ def _schedule(employee: Employee) -> dict:
 
 def _svw(employee: Employee) -> dict:
     cao_id, cao_code, cao_text = employee.cao
-    return {"Id": employee.id * 10 + 7, "CreateDate": _created(employee),
+    return {"Id": employee.id * 10 + 7, "CreateDate": record_created(employee),
             "StartYear": employee.start.year, "StartPeriod": employee.start.month,
             "InfluenceObligedInsuranced": True, "Wao_Wia": True, "Ww": True, "Zw": True,
             "IncomeRelatedContributionZvw": True, "CodeZvw": 1, "EmploymentType": 1,
@@ -261,29 +277,29 @@ def _per_employee(wrapper: str, build: Callable[[Employee], dict]):
 COMPANY_WIDE = {
     "PersonalInfo": ("EmployeePersonalInfos", _personal),
     "Employment": ("EmployeeEmployments", lambda e: {
-        "EmploymentId": e.id * 10 + 2, "CreationDate": _created(e), "StartDate": e.start,
+        "EmploymentId": e.id * 10 + 2, "CreationDate": record_created(e), "StartDate": e.start,
         "EndDate": e.end, "InitialStartDate": e.start}),
     "Department": ("EmployeeDepartments", lambda e: {
         "Id": e.department[0], "Code": e.department[1], "Description": e.department[2],
-        "CreationDate": _created(e), "StartPeriod": e.start.month, "StartYear": e.start.year}),
+        "CreationDate": record_created(e), "StartPeriod": e.start.month, "StartYear": e.start.year}),
     "Schedule": ("EmployeeSchedules", lambda e: {
-        "Id": e.id * 10 + 3, **_schedule(e), "CreationDate": _created(e),
+        "Id": e.id * 10 + 3, **_schedule(e), "CreationDate": record_created(e),
         "ScheduleCalcMethod": "Standaard"}),
     "Address": ("EmployeeAddresses", lambda e: {
         "Id": e.id * 10 + 4, "Street": e.street, "HouseNumber": e.house_number,
         "HouseNumberAddition": None, "PostalCode": e.postal_code, "City": e.city,
         "StateProvince": None, "CountryISOCode": "NL", "Type": "HomeAddress",
         "StartPeriod": e.start.month, "StartYear": e.start.year, "EndPeriod": None,
-        "EndYear": None, "CreationDate": _created(e)}),
+        "EndYear": None, "CreationDate": record_created(e)}),
     "Contract": ("EmployeeContracts", lambda e: {
-        "ContractID": e.id * 10 + 5, "CreationDate": _created(e), "StartDate": e.start,
+        "ContractID": e.id * 10 + 5, "CreationDate": record_created(e), "StartDate": e.start,
         "TrialPeriod": e.start + timedelta(days=30), "EndDate": e.end, "EmployementType": 1,
         "EmploymentSequenceTaxId": 1, "Indefinite": e.end is None, "PhaseClassification": 0,
         "WrittenContract": True, "HoursPerWeek": e.hours}),
     "Salary": ("EmployeeSalaries", lambda e: {
         "ID": e.id * 10 + 6, "Value": e.salary,
         "Type": "Bruto_Fulltime" if e.hours >= 36 else "Bruto_Parttime", "SalaryTable": None,
-        "StartDate": e.start, "CreationDate": _created(e)}),
+        "StartDate": e.start, "CreationDate": record_created(e)}),
     "SVW": ("EmployeeSVWSettings", _svw),
 }
 for _name, (_wrapper, _build) in COMPANY_WIDE.items():
@@ -291,13 +307,17 @@ for _name, (_wrapper, _build) in COMPANY_WIDE.items():
         _per_employee(_wrapper, _build)
 
 
+def function_record(e: Employee) -> dict:
+    """The employee's function history entry (one: the current function)."""
+    return {"RecordId": e.id * 10 + 8,
+            "Function": {"Id": e.function[0], "Code": e.function[1], "Description": e.function[2]},
+            "CreationDate": record_created(e), "StartPeriod": e.start.month, "StartYear": e.start.year}
+
+
 @handles("EmployeeService", "Function_GetAll_AllEmployeesByCompany_V2")
 def employee_functions(call: Call, CompanyID: int) -> list[dict]:
-    return [{"EmployeeId": e.id, "EmployeeFunctions": [{
-        "RecordId": e.id * 10 + 8,
-        "Function": {"Id": e.function[0], "Code": e.function[1], "Description": e.function[2]},
-        "CreationDate": _created(e), "StartPeriod": e.start.month, "StartYear": e.start.year}]}
-        for e in _visible_employees(call, CompanyID)]
+    return [{"EmployeeId": e.id, "EmployeeFunctions": [function_record(e)]}
+            for e in _visible_employees(call, CompanyID)]
 
 
 @handles("EmployeeService", "PersonalInfoContractSalaryAddress_GetAll_AllEmployeesByCompany")
@@ -344,18 +364,22 @@ def employee_function(call: Call, EmployeeId: int) -> dict:
     return {"Id": i, "Code": code, "Description": text}
 
 
+def bank_account(e: Employee) -> dict:
+    """The employee's one bank account: the salary account."""
+    return {"Id": e.id * 10 + 9, "Number": e.iban[-10:].lstrip("0"),
+            "Description": "Salarisrekening", "IBAN": e.iban, "BIC": e.bic, "City": e.city,
+            "Name": e.display_name, "Type": "Bankrekening1"}
+
+
 @handles("EmployeeService", "BankAccount_GetListCurrent")
 def employee_bank_accounts(call: Call, EmployeeId: int) -> list[dict]:
-    e = call.employee(EmployeeId)
-    return [{"Id": e.id * 10 + 9, "Number": e.iban[-10:].lstrip("0"),
-             "Description": "Salarisrekening", "IBAN": e.iban, "BIC": e.bic, "City": e.city,
-             "Name": e.display_name, "Type": "Bankrekening1"}]
+    return [bank_account(call.employee(EmployeeId))]
 
 
 @handles("EmployeeService", "Schedule_Get")
 def employee_schedule(call: Call, EmployeeId: int, Period: int, Year: int) -> dict:
     e = call.employee(EmployeeId)
-    return {**_schedule(e), "ParttimePercentage": round(e.hours / 40 * 100, 2)}
+    return {**_schedule(e), "ParttimePercentage": parttime_percentage(e)}
 
 
 @handles("EmployeeService", "SVW_GetList")
@@ -391,12 +415,12 @@ def report_wage_components(call: Call, companyId: int, year: int) -> str:
         for e in company.employees if e.active_in(year))
     content = (f"<Report><CompanyID>{company.id}</CompanyID><CompanyName>{company.name}"
                f"</CompanyName><Year>{year}</Year><EmployeesList>{rows}</EmployeesList></Report>")
-    return call.sandbox.start_task(call.login, content)
+    return call.sandbox.start_task(call.login.username, content)
 
 
 @handles("ReportService", "Reports_BackgroundTask_Result")
 def report_task_result(call: Call, TaskId: str | None) -> dict:
-    content = call.sandbox.task_content(call.login, TaskId or "")
-    if content is None:
+    task = call.sandbox.look_at_task(call.login.username, TaskId or "")
+    if task is None:
         return {"TaskId": TaskId or str(uuid.UUID(int=0)), "Status": "Unknown", "Content": None}
-    return {"TaskId": TaskId, "Status": "Success", "Content": content}
+    return {"TaskId": TaskId, "Status": "Success", "Content": task.content}

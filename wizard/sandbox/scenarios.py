@@ -14,29 +14,21 @@ ALL_OPERATIONS = frozenset(f"{service}.{name}" for service, ops in contract.OPER
                            for name in ops)
 
 
-@dataclass(frozen=True, eq=False)
-class Login:
-    """One scenario: an API user with its template (rights), filter and behaviour."""
+@dataclass(frozen=True, eq=False, kw_only=True)
+class EnvironmentView:
+    """What one Nmbrs user sees of its environment: the login's debtor and company filter.
 
-    scenario: str
-    username: str
-    token: str
-    description: str
+    ``debtor_positions`` are 1-based debtor positions, ``company_positions`` 1-based company
+    positions within each visible debtor; ``None`` means no filter.
+    """
+
     environment: Environment
-    rights: frozenset[str]
-    valid: bool = True
-    latency: float = 0.0
-    flaky: bool = False
-    fault: int | None = None
     debtor_positions: tuple[int, ...] | None = None
     company_positions: tuple[int, ...] | None = None
 
     @property
     def domain(self) -> str:
         return self.environment.domain
-
-    def allowed(self, service: str, operation: str) -> bool:
-        return f"{service}.{operation}" in self.rights
 
     @cached_property
     def debtors(self) -> list[Debtor]:
@@ -56,17 +48,49 @@ class Login:
             visible.update((c.id, c) for c in chosen)
         return visible
 
+
+def filter_positions(entry: dict) -> dict:
+    """The ``debtors``/``companies`` filter of a TOML entry as ``EnvironmentView`` arguments."""
+    return {f"{field}_positions": tuple(entry[key]) if key in entry else None
+            for field, key in (("debtor", "debtors"), ("company", "companies"))}
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Login(EnvironmentView):
+    """One scenario: an API user with its template (rights), filter and behaviour."""
+
+    scenario: str
+    username: str
+    token: str
+    description: str
+    rights: frozenset[str]
+    valid: bool = True
+    latency: float = 0.0
+    flaky: bool = False
+    fault: int | None = None
+
+    def allowed(self, service: str, operation: str) -> bool:
+        return f"{service}.{operation}" in self.rights
+
     def public(self) -> dict:
         """What ``flask sandbox logins --json`` prints."""
         return {"scenario": self.scenario, "username": self.username, "token": self.token,
                 "domain": self.domain, "description": self.description}
 
 
-def load_logins(path: Path = LOGINS_FILE) -> list[Login]:
-    """Every scenario login, environments generated from their seeds."""
+def load_environments(path: Path = LOGINS_FILE) -> dict[str, Environment]:
+    """The generated environments of ``logins.toml``, by key (shared by SOAP and REST)."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    environments = {key: Environment(key, index, spec)
-                    for index, (key, spec) in enumerate(data["environments"].items(), start=1)}
+    return {key: Environment(key, index, spec)
+            for index, (key, spec) in enumerate(data["environments"].items(), start=1)}
+
+
+def load_logins(path: Path = LOGINS_FILE,
+                environments: dict[str, Environment] | None = None) -> list[Login]:
+    """Every scenario login, environments generated from their seeds (or the ones given)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if environments is None:
+        environments = load_environments(path)
     templates = {name: ALL_OPERATIONS if "*" in ops else frozenset(ops)
                  for name, ops in data["templates"].items()}
     unknown = {op for ops in templates.values() for op in ops} - ALL_OPERATIONS
@@ -75,14 +99,12 @@ def load_logins(path: Path = LOGINS_FILE) -> list[Login]:
     logins = []
     for entry in data["logins"]:
         rights = templates[entry.get("template", "all")] - frozenset(entry.get("deny", ()))
-        positions = {key: tuple(entry[key]) if key in entry else None
-                     for key in ("debtors", "companies")}
         logins.append(Login(
             scenario=entry["scenario"], username=entry["username"], token=entry["token"],
             description=entry["description"], environment=environments[entry["environment"]],
             rights=rights, valid=entry.get("valid", True), latency=float(entry.get("latency", 0)),
             flaky=bool(entry.get("flaky", False)), fault=entry.get("fault"),
-            debtor_positions=positions["debtors"], company_positions=positions["companies"]))
+            **filter_positions(entry)))
     names = [login.scenario for login in logins]
     if len(names) != len(set(names)):
         raise ValueError(f"{path.name}: a scenario name is used twice")
