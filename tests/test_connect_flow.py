@@ -28,14 +28,16 @@ def events(kind):
     return [e.details for e in db.session.scalars(db.select(AuditEvent).filter_by(event_type=kind))]
 
 
-def test_method_step_offers_token_and_explains_oauth_is_coming(make_onboarding, wizard):
+def test_method_step_offers_the_token_beside_consent(make_onboarding, wizard):
     _, link = make_onboarding()
     wizard.open_invite(link)
     through_package(wizard)
     page = wizard.client.get("/onboarding/method").get_data(as_text=True)
-    assert re.search(r'<input type="radio" name="method" value="oauth"[^>]*disabled', page)
-    assert "Binnenkort" in page
-    assert wizard.submit("method", method="oauth").status_code == 422
+    assert re.search(r'<input type="radio" name="method" value="token"', page)
+    assert "Met een API-token" in page and "tot 1 maart 2027" in page
+    assert wizard.submit("method", method="fax").status_code == 422
+    assert wizard.submit("method", method="token").headers["Location"].endswith(
+        "/onboarding/credentials")
 
 
 def test_full_login_two_of_three_companies_to_done(started, wizard, sandbox):

@@ -25,7 +25,8 @@ def test_method_token_is_accepted(form_context):
 
 
 @pytest.mark.parametrize("value", ["oauth", "", "fax"])
-def test_method_refuses_unavailable_or_unknown(form_context, value):
+def test_method_refuses_unavailable_or_unknown(app, form_context, value):
+    app.config["NMBRS_OAUTH_CLIENT_ID"] = None  # "Inloggen met Nmbrs" not configured here
     form = make(MethodForm, method=value)
     assert not form.validate()
     assert form.method.errors

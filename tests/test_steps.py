@@ -68,7 +68,7 @@ def test_duplicate_step_names_are_refused():
         StepMachine([FlagStep("a"), FlagStep("a")])
 
 
-def test_declared_flow_follows_the_seed_and_ends_in_done():
+def test_declared_flow_follows_the_seed_and_ends_in_done(app):
     first_onboarding = [s for s in STEPS if s.applies(onboarding())]
     assert first_onboarding[0].name == "terms"
     assert STEPS[-1].name == "done"

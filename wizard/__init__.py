@@ -50,11 +50,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from wizard import i18n, main, onboarding
+    from wizard import i18n, main, oauth, onboarding
+    from wizard.connection.consent.settings import log_availability
 
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(onboarding.bp)
+    app.register_blueprint(oauth.bp)
+    log_availability(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

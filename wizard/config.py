@@ -18,6 +18,11 @@ PREFIX = "WIZARD_"
 ENVIRONMENTS = ("development", "production", "testing")
 NMBRS_PRODUCTION_SOAP_URL = "https://api.nmbrs.nl/soap/v3/"
 SANDBOX_SOAP_URL = "http://127.0.0.1:5001/soap/v3/"
+NMBRS_PRODUCTION_IDENTITY_URL = "https://identityservice.nmbrs.com"
+NMBRS_PRODUCTION_REST_URL = "https://api.nmbrsapp.com"
+SANDBOX_BASE_URL = "http://127.0.0.1:5001"
+OAUTH_CALLBACK_PATH = "/oauth/nmbrs/callback"
+OAUTH_CLIENT_AUTH = ("client_secret_basic", "client_secret_post")
 DEMO_SYNC_URL = "http://127.0.0.1:5002/webhooks/onboarding"
 #: Generated in development: the demo receiver's private key (never in git).
 DEMO_RECEIVER_KEY_FILE = "sync_receiver_key.pem"
@@ -91,6 +96,41 @@ SETTINGS: tuple[Setting, ...] = (
             "Read timeout in seconds for one Nmbrs call (connect timeout is 5 s)."),
     Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "6", False,
             "How many Nmbrs calls one validation run makes at once."),
+    Setting("NMBRS_IDENTITY_URL", "NMBRS_IDENTITY_URL", None, False,
+            "Base URL of Nmbrs' identity server (\"Inloggen met Nmbrs\"). Production default "
+            f"`{NMBRS_PRODUCTION_IDENTITY_URL}`; development default the local sandbox "
+            f"`{SANDBOX_BASE_URL}`. Its endpoints are `/connect/authorize`, `/connect/token` and "
+            "`/connect/revocation` unless set below."),
+    Setting("NMBRS_OAUTH_AUTHORIZE_URL", "NMBRS_OAUTH_AUTHORIZE_URL", None, False,
+            "Authorization endpoint, if not `<IDENTITY_URL>/connect/authorize`."),
+    Setting("NMBRS_OAUTH_TOKEN_URL", "NMBRS_OAUTH_TOKEN_URL", None, False,
+            "Token endpoint, if not `<IDENTITY_URL>/connect/token`."),
+    Setting("NMBRS_OAUTH_REVOCATION_URL", "NMBRS_OAUTH_REVOCATION_URL", None, False,
+            "Revocation endpoint, if not `<IDENTITY_URL>/connect/revocation`."),
+    Setting("NMBRS_OAUTH_CLIENT_ID", "NMBRS_OAUTH_CLIENT_ID", None, False,
+            "Our OAuth client id at Nmbrs. Without it the wizard offers only the API token "
+            "(and logs why). Development default: the sandbox's demo client."),
+    Setting("NMBRS_OAUTH_CLIENT_SECRET", "NMBRS_OAUTH_CLIENT_SECRET", None, False,
+            "Our OAuth client secret; required in production when `NMBRS_OAUTH_CLIENT_ID` is set."),
+    Setting("NMBRS_OAUTH_CLIENT_AUTH", "NMBRS_OAUTH_CLIENT_AUTH", "client_secret_basic", False,
+            "How we authenticate at the token endpoint: `client_secret_basic` (HTTP Basic, id "
+            "and secret percent-encoded as RFC 6749 §2.3.1 and Nmbrs require) or "
+            "`client_secret_post`."),
+    Setting("NMBRS_OAUTH_PKCE", "NMBRS_OAUTH_PKCE", "true", False,
+            "Send a PKCE S256 challenge with every authorization request (`true`/`false`)."),
+    Setting("NMBRS_OAUTH_REDIRECT_URI", "NMBRS_OAUTH_REDIRECT_URI", None, False,
+            f"Where Nmbrs sends the browser back; registered with our client. Default "
+            f"`<PUBLIC_URL>{OAUTH_CALLBACK_PATH}`."),
+    Setting("NMBRS_REST_URL", "NMBRS_REST_URL", None, False,
+            f"Base URL of the Nmbrs REST API. Production default `{NMBRS_PRODUCTION_REST_URL}`; "
+            f"development default the local sandbox `{SANDBOX_BASE_URL}`."),
+    Setting("NMBRS_SUBSCRIPTION_KEY", "NMBRS_SUBSCRIPTION_KEY", None, False,
+            "Our `X-Subscription-Key` for the REST API (developer.nmbrs.com); required in "
+            "production when `NMBRS_OAUTH_CLIENT_ID` is set. Development default: the sandbox's "
+            "demo key."),
+    Setting("NMBRS_SUBSCRIPTION_KEY_REF", "NMBRS_SUBSCRIPTION_KEY_REF", "default", False,
+            "The name under which the sync backend knows our subscription key; sent in the "
+            "hand-off instead of the key."),
     Setting("SANDBOX_LATENCY", "SANDBOX_LATENCY", "0", False,
             "Seconds the local Nmbrs sandbox (`flask sandbox serve`, `make demo`) adds to every "
             "call, to feel a slow Nmbrs or benchmark the probe."),
@@ -186,6 +226,7 @@ def load_config(overrides: dict | None = None) -> dict:
                 "(32 url-safe base64-encoded bytes).") from exc
 
     sync = _sync_settings(raw, overrides, instance)
+    consent = _consent_settings(raw, overrides, production)
 
     mail_backend = get("MAIL_BACKEND") or "file"
     if mail_backend not in MAIL_BACKENDS:
@@ -247,10 +288,63 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         **numbers,
         **sync,
+        **consent,
     }
     config.update(overrides)
     config["SECRET_KEY"] = config["SECRET_KEYS"][0]  # sessions and links sign with the same key
     return config
+
+
+def _consent_settings(raw: dict, overrides: dict, production: bool) -> dict:
+    """"Inloggen met Nmbrs": Nmbrs' identity server and REST API, and our client there.
+
+    Development and tests default to the sandbox's demo client (public values); production
+    has no client unless configured, and then needs its secret and subscription key too.
+    """
+    def value(name: str) -> str | None:
+        return overrides.get(name) if overrides.get(name) is not None else raw.get(name)
+
+    if production:
+        identity, rest = NMBRS_PRODUCTION_IDENTITY_URL, NMBRS_PRODUCTION_REST_URL
+        client_id, secret, key = (value("NMBRS_OAUTH_CLIENT_ID"), value("NMBRS_OAUTH_CLIENT_SECRET"),
+                                  value("NMBRS_SUBSCRIPTION_KEY"))
+        if client_id:
+            missing = [PREFIX + name for name, given in (("NMBRS_OAUTH_CLIENT_SECRET", secret),
+                                                         ("NMBRS_SUBSCRIPTION_KEY", key)) if not given]
+            if missing:
+                raise ConfigurationError("WIZARD_NMBRS_OAUTH_CLIENT_ID is set, so production also "
+                                         "needs: " + ", ".join(missing))
+    else:
+        from wizard.sandbox.demo_client import demo_client
+
+        demo = demo_client()
+        identity = rest = SANDBOX_BASE_URL
+        client_id = value("NMBRS_OAUTH_CLIENT_ID") or demo.client_id
+        secret = value("NMBRS_OAUTH_CLIENT_SECRET") or demo.client_secret
+        key = value("NMBRS_SUBSCRIPTION_KEY") or demo.subscription_key
+    identity = (value("NMBRS_IDENTITY_URL") or identity).rstrip("/")
+    client_auth = value("NMBRS_OAUTH_CLIENT_AUTH") or "client_secret_basic"
+    if client_auth not in OAUTH_CLIENT_AUTH:
+        raise ConfigurationError(f"WIZARD_NMBRS_OAUTH_CLIENT_AUTH must be one of "
+                                 f"{', '.join(OAUTH_CLIENT_AUTH)}.")
+    pkce = str(value("NMBRS_OAUTH_PKCE") or "true").lower()
+    if pkce not in ("true", "false"):
+        raise ConfigurationError("WIZARD_NMBRS_OAUTH_PKCE must be true or false.")
+    return {
+        "NMBRS_IDENTITY_URL": identity,
+        "NMBRS_OAUTH_AUTHORIZE_URL": value("NMBRS_OAUTH_AUTHORIZE_URL") or f"{identity}/connect/authorize",
+        "NMBRS_OAUTH_TOKEN_URL": value("NMBRS_OAUTH_TOKEN_URL") or f"{identity}/connect/token",
+        "NMBRS_OAUTH_REVOCATION_URL": (value("NMBRS_OAUTH_REVOCATION_URL")
+                                       or f"{identity}/connect/revocation"),
+        "NMBRS_OAUTH_CLIENT_ID": client_id or None,
+        "NMBRS_OAUTH_CLIENT_SECRET": secret or None,
+        "NMBRS_OAUTH_CLIENT_AUTH": client_auth,
+        "NMBRS_OAUTH_PKCE": pkce == "true",
+        "NMBRS_OAUTH_REDIRECT_URI": value("NMBRS_OAUTH_REDIRECT_URI") or None,
+        "NMBRS_REST_URL": (value("NMBRS_REST_URL") or rest).rstrip("/"),
+        "NMBRS_SUBSCRIPTION_KEY": key or None,
+        "NMBRS_SUBSCRIPTION_KEY_REF": value("NMBRS_SUBSCRIPTION_KEY_REF") or "default",
+    }
 
 
 def _sync_settings(raw: dict, overrides: dict, instance: Path) -> dict:

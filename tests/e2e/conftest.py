@@ -56,4 +56,9 @@ def axe():
 def audited_page(page, axe):
     """A page that axe-core checks after every document it loads, automatically."""
     page.on("load", axe.check)
-    return page
+    yield page
+    # A test may end right after its last page loaded: let Playwright deliver that page's
+    # "load" event (and so its audit) before the findings are judged.
+    if not page.is_closed():
+        page.wait_for_load_state("load")
+        page.evaluate("0")

@@ -31,7 +31,8 @@ def through_package(page, link):
     page.get_by_label(re.compile("Nmbrs")).check()
     page.get_by_role("button", name="Volgende").click()
     expect(heading(page)).to_have_text("Koppelmethode")
-    expect(page.get_by_label(re.compile("Inloggen met Nmbrs"))).to_be_disabled()
+    expect(page.get_by_label(re.compile("Inloggen met Nmbrs"))).to_be_checked()  # recommended
+    page.get_by_label("Met een API-token").check()
     page.get_by_role("button", name="Volgende").click()
     expect(heading(page)).to_have_text("Inloggegevens")
 

@@ -1,6 +1,8 @@
 """Helpers that walk the wizard up to the Nmbrs steps, as a client would (HTTP, no browser)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from wizard.extensions import db
 from wizard.terms import current_terms_version
 
@@ -36,3 +38,38 @@ def recheck_entities(wizard):
 def reload(onboarding):
     db.session.refresh(onboarding)
     return onboarding
+
+
+def use_sandbox(app, sandbox) -> None:
+    """Point the app's SOAP, identity server and REST settings at a running sandbox."""
+    base = sandbox.identity_url
+    app.config.update({
+        "NMBRS_SOAP_URL": sandbox.soap_url,
+        "NMBRS_IDENTITY_URL": base,
+        "NMBRS_OAUTH_AUTHORIZE_URL": f"{base}/connect/authorize",
+        "NMBRS_OAUTH_TOKEN_URL": f"{base}/connect/token",
+        "NMBRS_OAUTH_REVOCATION_URL": f"{base}/connect/revocation",
+        "NMBRS_OAUTH_CLIENT_ID": sandbox.oauth_client.client_id,
+        "NMBRS_OAUTH_CLIENT_SECRET": sandbox.oauth_client.client_secret,
+        "NMBRS_REST_URL": sandbox.rest_url,
+        "NMBRS_SUBSCRIPTION_KEY": sandbox.subscription_key,
+    })
+
+
+def to_consent(wizard):
+    """Accept the terms, choose Nmbrs and "Inloggen met Nmbrs"."""
+    through_package(wizard)
+    assert wizard.submit("method", method="oauth").headers["Location"].endswith("/onboarding/consent")
+
+
+def go_to_nmbrs(wizard) -> str:
+    """Press "Inloggen bij Nmbrs": the authorization URL the browser is sent to."""
+    response = wizard.submit("consent")
+    assert response.status_code == 302, response.status_code
+    return response.headers["Location"]
+
+
+def come_back(wizard, callback_url: str):
+    """Follow Nmbrs' redirect back to the wizard (only the path and query matter here)."""
+    parts = urlsplit(callback_url)
+    return wizard.client.get(f"{parts.path}?{parts.query}")

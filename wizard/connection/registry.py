@@ -5,11 +5,13 @@ recommended first). Everything else finds it by name through this module.
 """
 from __future__ import annotations
 
+from wizard.connection.consent.method import ConsentMethod
 from wizard.connection.method import ConnectionMethod
 from wizard.connection.token.method import TokenMethod
 from wizard.models import Onboarding
 
-METHODS: tuple[ConnectionMethod, ...] = (TokenMethod(),)
+#: "Inloggen met Nmbrs" first: it is recommended, and the only way after SOAP ends.
+METHODS: tuple[ConnectionMethod, ...] = (ConsentMethod(), TokenMethod())
 
 
 class MethodUnavailable(ValueError):

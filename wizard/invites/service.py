@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from wizard.extensions import db
+from wizard.connection.registry import credentials_method, method_named
 from wizard.connection.token.advice import NMBRS_USER_TEMPLATE
 from wizard.invites.links import issue_invite_link
 from wizard.mail import cancel_pending_emails, send_onboarding_email
@@ -78,6 +79,9 @@ def invite_reconnection(onboarding: Onboarding, kind: JourneyKind, *, actor: Act
     An open re-connection of the same kind gets a fresh link instead of a second journey.
     Raises ``OnboardingError`` (``ReconnectionRefused``) when the connection cannot have one.
     """
+    if kind is JourneyKind.SWITCH_TO_CONSENT and not method_named("oauth").is_available():
+        raise OnboardingError("\"Inloggen met Nmbrs\" is not configured here "
+                              "(WIZARD_NMBRS_OAUTH_CLIENT_ID and friends)")
     try:
         existing = plan_reconnection(onboarding, kind)
         if existing is not None:
@@ -99,6 +103,9 @@ def revoke_invite(onboarding: Onboarding, *, actor: Actor = Actor.SUPPORT) -> No
     cancelled = cancel_pending_emails(onboarding)
     record_event(onboarding, actor, "invite.revoked", cancelled_emails=cancelled)
     db.session.commit()
+    method = credentials_method(onboarding)
+    if method is not None and method.has_credentials(onboarding):
+        method.release(onboarding)  # e.g. end an OAuth grant at Nmbrs: it will never be used
 
 
 def find_onboarding(reference: str) -> Onboarding | None:

@@ -45,6 +45,7 @@ class LoginAnswer(Answer):
     username: str | None = None
     domain: str | None = None
     scopes: tuple[str, ...] = ()
+    name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ marks an operation that changes data: its ids may only come from ``absent_*``
 sources, so a probe is refused by Nmbrs before anything is stored.
 ``starts_task = true`` marks a call that starts work at Nmbrs: it is called at
 most once per validation run and never retried.
+
+The same profile serves "Inloggen met Nmbrs": ``scopes`` lists the REST scopes
+(read variants, NMBRS.md §12) that give the data the operation gives over SOAP
+(empty when REST needs none, e.g. id converters). ``Profile.rest_scopes()`` is
+what the consent asks for.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from wizard.nmbrs import contract
+from wizard.nmbrs_rest.scopes import ALWAYS_REQUIRED, KNOWN_SCOPES
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 DEFAULT_PROFILE = "payroll"
@@ -58,6 +64,7 @@ class ProfileOperation:
     args: tuple[tuple[str, str], ...] = ()
     writes: bool = False
     starts_task: bool = False
+    scopes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -81,6 +88,19 @@ class Profile:
         """Every probe source some operation needs."""
         return {value for op in self.operations for _, value in op.args
                 if not value.startswith("=")}
+
+    def rest_scopes(self) -> list[tuple[str, bool]]:
+        """(scope, required) for the consent: the ones every connection needs, then the
+        operations' scopes in profile order; required when any required operation needs it."""
+        required: dict[str, bool] = {scope: True for scope in ALWAYS_REQUIRED}
+        for op in self.operations:
+            for scope in op.scopes:
+                required[scope] = required.get(scope, False) or op.required
+        return list(required.items())
+
+    def operations_needing(self, scope: str) -> list[ProfileOperation]:
+        """The operations whose data the REST scope gives."""
+        return [op for op in self.operations if scope in op.scopes]
 
     def find(self, service: str, operation: str) -> ProfileOperation | None:
         return next((op for op in self.operations
@@ -124,7 +144,11 @@ def _operation(profile: str, entry: dict) -> ProfileOperation:
             raise ProfileError(f"{where}: unknown probe source {value!r}")
         if entry.get("writes") and param in ID_PARAMS and value not in ABSENT_SOURCES:
             raise ProfileError(f"{where}: a write may only be probed with absent ids")
+    scopes = tuple(entry.get("scopes", ()))
+    unknown = set(scopes) - KNOWN_SCOPES
+    if unknown:
+        raise ProfileError(f"{where}: unknown REST scopes {sorted(unknown)}")
     return ProfileOperation(service=spec.service, operation=spec.name,
                             required=bool(entry["required"]), purpose=_texts(entry["purpose"]),
                             args=args, writes=bool(entry.get("writes")),
-                            starts_task=bool(entry.get("starts_task")))
+                            starts_task=bool(entry.get("starts_task")), scopes=scopes)

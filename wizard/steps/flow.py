@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app
 
 from wizard.steps.base import Step, StepMachine
+from wizard.steps.consent import ConsentStep
 from wizard.steps.credentials import CredentialsStep
 from wizard.steps.done import DoneStep
 from wizard.steps.entities import EntitiesStep
@@ -23,6 +24,7 @@ STEPS: tuple[Step, ...] = (
     TermsStep(),
     PackageStep(),
     MethodStep(),
+    ConsentStep(),
     CredentialsStep(),
     ValidationStep(),
     EntitiesStep(),

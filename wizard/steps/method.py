@@ -1,27 +1,26 @@
-"""Step "method": connect with an API token, or (once configured) by logging in with Nmbrs."""
+"""Step "method": "Inloggen met Nmbrs" (recommended) or an API token (until SOAP ends)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
 from wizard.connection.registry import available_methods, choose_method, chosen_method
 from wizard.models import JourneyKind, Onboarding
+from wizard.nmbrs import SOAP_END_OF_SUPPORT
 from wizard.steps.base import Step
 
 
 class MethodForm(FlaskForm):
-    method = RadioField(
-        _l("Hoe wil je Nmbrs koppelen?"),
-        choices=[SelectChoice("token", _l("Met een API-token")),
-                 SelectChoice("oauth", _l("Inloggen met Nmbrs"))],
-        validators=[InputRequired(message=_l("Kies hoe je Nmbrs wilt koppelen."))])
+    """The template renders one radio button per available method."""
+
+    method = RadioField(_l("Hoe wil je Nmbrs koppelen?"), choices=[], validate_choice=False,
+                        validators=[InputRequired(message=_l("Kies hoe je Nmbrs wilt koppelen."))])
 
     def validate_method(self, field) -> None:
         if field.data not in available_methods():
-            raise ValidationError(_l("Inloggen met Nmbrs is nog niet beschikbaar. Kies API-token."))
+            raise ValidationError(_l("Kies een van de manieren uit de lijst."))
 
 
 class MethodStep(Step):
@@ -33,11 +32,15 @@ class MethodStep(Step):
     def applies(self, onboarding: Onboarding) -> bool:
         return onboarding.kind is not JourneyKind.SWITCH_TO_CONSENT  # that one is consent by design
 
+    def is_complete(self, onboarding: Onboarding) -> bool:
+        return chosen_method(onboarding) is not None
+
     def initial(self, onboarding: Onboarding) -> dict:
         return {"method": chosen_method(onboarding) or available_methods()[0]}
 
     def context(self, onboarding: Onboarding) -> dict:
-        return {"available_methods": available_methods(), "all_methods": ("token", "oauth")}
+        return {"available_methods": available_methods(),
+                "sunset": format_date(SOAP_END_OF_SUPPORT, "d MMMM y")}
 
     def save(self, onboarding: Onboarding, form: MethodForm) -> None:
         choose_method(onboarding, form.method.data)

@@ -48,6 +48,10 @@ def checklist(run: ValidationRun, method: ConnectionMethod, profile: Profile) ->
     return list(groups.values())
 
 
+#: Run failures that mean the credentials themselves were refused.
+REFUSED_CREDENTIALS = ("bad_credentials", "consent_revoked")
+
+
 class ValidationStep(Step):
     name = "validation"
     title = _l("Controle")
@@ -84,7 +88,8 @@ class ValidationStep(Step):
             "results": checklist(shown, explainer, profile) if explainer else [],
             "attempt_failed": attempt_failed,
             "attempt_failure": method.failure_text(latest.failure) if attempt_failed else "",
-            "bad_credentials": attempt_failed and latest.failure == "bad_credentials",
+            # Credentials Nmbrs refused (not a Nmbrs that could not be asked): send them back.
+            "bad_credentials": attempt_failed and latest.failure in REFUSED_CREDENTIALS,
             "passed": validation_passed(onboarding),
             "missing_required": [c["name"] for c in shown.failed if c["required"]] if shown else [],
         }

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import get_locale, gettext as _
+from flask_babel import gettext as _
 
 #: The Nmbrs user template the guide and every fix refer to (seed 002).
 NMBRS_USER_TEMPLATE = "(Scenario 3) General Manager Payroll & HR (System)"
@@ -19,12 +19,6 @@ SERVICE_LABELS = {
 
 def service_label(service: str) -> str:
     return SERVICE_LABELS.get(service, service)
-
-
-def purpose_text(purpose: dict | None) -> str:
-    """A profile operation's purpose in the page's language (Dutch as fallback)."""
-    purpose = purpose or {}
-    return purpose.get(str(get_locale()), purpose.get("nl", ""))
 
 
 def fix_for(check: dict) -> str:

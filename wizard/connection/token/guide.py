@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wizard.connection.token.advice import purpose_text, service_label
+from wizard.connection.profile import purpose_text
+from wizard.connection.token.advice import service_label
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from wizard.connection.method import (Check, CheckExplanation, CheckReport, CheckStatus,
                                       EntitiesUnavailable, HandoffCredentials, Reach)
+from wizard.connection.profile import purpose_text
 from wizard.connection.token import advice
 from wizard.connection.token.credentials import (DomainError, domain_host, normalise_domain,
                                                  set_discovered_domain, stored_token_credentials)
@@ -77,7 +78,7 @@ class TokenMethod:
         operation = profile.find(check["group"], check["name"])
         return CheckExplanation(
             group_label=advice.service_label(check["group"]),
-            purpose=advice.purpose_text(operation.purpose if operation else None),
+            purpose=purpose_text(operation.purpose if operation else None),
             fix=None if check["status"] == CheckStatus.OK.value else advice.fix_for(check))
 
     def describe_login(self, onboarding: Onboarding) -> str:

@@ -1,0 +1,62 @@
+"""The callback from Nmbrs' identity server: check, exchange, store, check the rights."""
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+
+from wizard.client_session import current_onboarding
+from wizard.connection.consent.authorization import ConsentFailed, ConsentProblem, exchange_code
+from wizard.connection.consent.grant import revoke_at_nmbrs, store_grant
+from wizard.connection.registry import available_methods
+from wizard.connection.validation import run_validation
+from wizard.extensions import db
+from wizard.models import Actor, JourneyKind, OnboardingStatus, record_event
+from wizard.oauth import bp
+
+PROBLEM_STATUS = {
+    ConsentProblem.DENIED: 200,       # the user's own choice; the page offers to try again
+    ConsentProblem.STATE: 400,
+    ConsentProblem.CODE: 400,
+    ConsentProblem.REFUSED: 400,
+    ConsentProblem.CLIENT: 502,
+    ConsentProblem.UNREACHABLE: 502,
+}
+
+
+@bp.after_request
+def no_referrer(response):
+    """The callback URL carries a code: it must not leak, nor be cached."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _failed(problem: str, status: int, onboarding=None):
+    fallback = available_methods() if onboarding is not None and onboarding.kind is not \
+        JourneyKind.SWITCH_TO_CONSENT else ()
+    return render_template("onboarding/consent_failed.html", problem=problem,
+                           onboarding=onboarding, token_fallback=fallback), status
+
+
+@bp.get("/oauth/nmbrs/callback")
+def nmbrs_callback():
+    onboarding = current_onboarding()
+    if onboarding is None:
+        return _failed("session", 400)
+    if onboarding.status is OnboardingStatus.COMPLETED:
+        return redirect(url_for("onboarding.step", name="done"))
+    if not onboarding.is_open:
+        return _failed("closed", 410, onboarding)
+    try:
+        token = exchange_code(onboarding)
+    except ConsentFailed as failure:
+        record_event(onboarding, Actor.CLIENT, "consent.failed", problem=failure.problem.value)
+        db.session.commit()
+        return _failed(failure.problem.value, PROBLEM_STATUS[failure.problem], onboarding)
+    replaced = store_grant(onboarding, token)
+    db.session.commit()
+    if replaced:
+        revoke_at_nmbrs(replaced)  # the new consent takes over; the old grant is not used again
+    # Check every right at once: the next page shows the results, with or without JavaScript.
+    run_validation(onboarding)
+    db.session.commit()
+    return redirect(url_for("onboarding.step", name="validation"))
