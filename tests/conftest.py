@@ -263,3 +263,12 @@ def nmbrs_sandbox():
     server = NmbrsSandboxServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sandbox_clock(nmbrs_sandbox):
+    """The sandbox's clock, put back where it was after the test (the sandbox is shared)."""
+    clock = nmbrs_sandbox.state.clock
+    offset, real = clock._offset, clock.wait_for_real
+    yield clock
+    clock._offset, clock.wait_for_real = offset, real

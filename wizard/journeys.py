@@ -20,6 +20,7 @@ from wizard.extensions import db
 from wizard.models import (Actor, JourneyKind, Onboarding, OnboardingStatus, TermsAcceptance,
                            record_event)
 from wizard.models.base import utcnow
+from wizard.nmbrs.contract import SOAP_END_OF_SUPPORT
 
 #: What each kind of journey is invited with (templates/email/<kind>.txt/.html).
 INVITE_MAIL_KIND = {
@@ -155,24 +156,46 @@ class ConnectionReport:
         return self.live_by_method.get("token", 0)
 
 
-def connection_report() -> ConnectionReport:
-    """Count live connections by method (one pass over every journey)."""
-    from wizard.nmbrs.contract import SOAP_END_OF_SUPPORT
+@dataclass(frozen=True)
+class LiveConnection:
+    """A connection the sync backend holds credentials for, and its journeys."""
 
+    root: Onboarding
+    live: Onboarding
+    journeys: list[Onboarding]
+
+    @property
+    def method(self) -> str:
+        answer = self.live.answers.method
+        return answer.method if answer else "unknown"
+
+    @property
+    def invited_to_switch(self) -> bool:
+        return any(j.kind is JourneyKind.SWITCH_TO_CONSENT and j.is_open for j in self.journeys)
+
+
+def live_connections() -> list[LiveConnection]:
+    """Every live connection (one pass over every journey), oldest first."""
     by_connection: dict[int, list[Onboarding]] = {}
     for journey in db.session.scalars(db.select(Onboarding).order_by(Onboarding.id)):
         by_connection.setdefault(journey.parent_id or journey.id, []).append(journey)
-    live_by_method: dict[str, int] = {}
-    invited = switched = 0
+    connections = []
     for journeys in by_connection.values():
         completed = [j for j in journeys if j.status is OnboardingStatus.COMPLETED]
-        if not completed:
-            continue
-        live = max(completed, key=lambda j: j.revision or 1)
-        method = live.answers.method.method if live.answers.method else "unknown"
+        if completed and journeys[0].status is not OnboardingStatus.REVOKED:
+            live = max(completed, key=lambda j: j.revision or 1)
+            connections.append(LiveConnection(journeys[0], live, journeys))
+    return connections
+
+
+def connection_report() -> ConnectionReport:
+    """Count live connections by method, and the move from token to consent."""
+    live_by_method: dict[str, int] = {}
+    invited = switched = 0
+    for connection in live_connections():
+        live, method = connection.live, connection.method
         live_by_method[method] = live_by_method.get(method, 0) + 1
-        if method == "token" and any(j.kind is JourneyKind.SWITCH_TO_CONSENT and j.is_open
-                                     for j in journeys):
+        if method == "token" and connection.invited_to_switch:
             invited += 1
         if method == "oauth" and live.kind is JourneyKind.SWITCH_TO_CONSENT:
             switched += 1

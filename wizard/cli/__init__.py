@@ -1,4 +1,5 @@
 """Command groups for ``flask --app wsgi ...``; each lives in its own module."""
+from wizard.cli.connections import connections_group
 from wizard.cli.demo import demo_command
 from wizard.cli.invite import invite_group
 from wizard.cli.keys import keys_group
@@ -8,8 +9,8 @@ from wizard.cli.outbox import outbox_group
 from wizard.cli.purge import purge_command
 from wizard.cli.sandbox import sandbox_group
 
-COMMANDS = (invite_group, mail_group, nmbrs_group, sandbox_group, outbox_group, keys_group,
-            purge_command, demo_command)
+COMMANDS = (invite_group, connections_group, mail_group, nmbrs_group, sandbox_group, outbox_group,
+            keys_group, purge_command, demo_command)
 
 
 def register_commands(app) -> None:

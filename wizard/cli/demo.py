@@ -64,8 +64,17 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
     # Explicit settings win; otherwise the links and the sandbox follow the chosen ports.
     if not os.environ.get("WIZARD_PUBLIC_URL"):
         current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
+    sandbox = f"http://127.0.0.1:{sandbox_port}"
     if not os.environ.get("WIZARD_NMBRS_SOAP_URL"):
-        current_app.config["NMBRS_SOAP_URL"] = f"http://127.0.0.1:{sandbox_port}/soap/v3/"
+        current_app.config["NMBRS_SOAP_URL"] = f"{sandbox}/soap/v3/"
+    if not os.environ.get("WIZARD_NMBRS_IDENTITY_URL"):
+        current_app.config.update({
+            "NMBRS_IDENTITY_URL": sandbox,
+            "NMBRS_OAUTH_AUTHORIZE_URL": f"{sandbox}/connect/authorize",
+            "NMBRS_OAUTH_TOKEN_URL": f"{sandbox}/connect/token",
+            "NMBRS_OAUTH_REVOCATION_URL": f"{sandbox}/connect/revocation"})
+    if not os.environ.get("WIZARD_NMBRS_REST_URL"):
+        current_app.config["NMBRS_REST_URL"] = sandbox
     upgrade(directory=current_app.extensions["migrate"].directory)
     children = [start(sandbox_port) for start in DEMO_SERVICES]
     link = create_invite(organisation="Demo Bakkerij B.V.", contact_email="hr@demo.example",

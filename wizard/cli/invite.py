@@ -9,10 +9,12 @@ from wizard.invites import (
     create_invite,
     find_onboarding,
     invite_overview,
+    invite_reconnection,
     resend_invite,
     revoke_invite,
 )
-from wizard.models import Actor, MailMessage, MailState, Onboarding
+from wizard.journeys import live_connections
+from wizard.models import Actor, JourneyKind, MailMessage, MailState, Onboarding
 from wizard.nmbrs import available_profiles
 from wizard.lifecycle import LANGUAGES, OnboardingError
 
@@ -108,6 +110,65 @@ def revoke(reference: str) -> None:
     except OnboardingError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"Onboarding {onboarding.id} ({onboarding.organisation}) is revoked.")
+
+
+@invite_group.command("relink")
+@click.argument("reference", metavar="ID")
+@click.option("--expires-days", type=int, default=None, help="Link lifetime (default from config).")
+@with_appcontext
+def relink(reference: str, expires_days: int | None) -> None:
+    """Ask a live connection for new credentials (same connection id); print the link."""
+    try:
+        invite = invite_reconnection(_onboarding(reference), JourneyKind.RELINK,
+                                     expires_days=expires_days, actor=Actor.SUPPORT)
+    except OnboardingError as error:
+        raise click.UsageError(str(error)) from None
+    _report(invite)
+
+
+@invite_group.command("switch-to-consent")
+@click.argument("reference", metavar="[ID]", required=False)
+@click.option("--all-token", is_flag=True,
+              help="Every live token connection not yet invited to switch.")
+@click.option("--dry-run", is_flag=True, help="With --all-token: list them, send nothing.")
+@click.option("--expires-days", type=int, default=None, help="Link lifetime (default from config).")
+@with_appcontext
+def switch_to_consent(reference: str | None, all_token: bool, dry_run: bool,
+                      expires_days: int | None) -> None:
+    """Invite token clients to move onto "Inloggen met Nmbrs" before Nmbrs ends SOAP.
+
+    With ID: that connection (an open switch invite gets a fresh link). With --all-token:
+    every live token connection that has no open switch invite yet.
+    """
+    if bool(reference) == all_token:
+        raise click.UsageError("give either an ID or --all-token")
+    if reference:
+        try:
+            invite = invite_reconnection(_onboarding(reference), JourneyKind.SWITCH_TO_CONSENT,
+                                         expires_days=expires_days, actor=Actor.SUPPORT)
+        except OnboardingError as error:
+            raise click.UsageError(str(error)) from None
+        _report(invite)
+        return
+    chosen = [c for c in live_connections() if c.method == "token" and not c.invited_to_switch]
+    click.echo(f"{len(chosen)} token connection{'' if len(chosen) == 1 else 's'} to invite"
+               f"{' (dry run: nothing sent)' if dry_run else ''}:")
+    failed = 0
+    for connection in chosen:
+        line = f"  {connection.root.id:>5}  {connection.root.organisation}"
+        if dry_run:
+            click.echo(f"{line} <{connection.live.contact_email}>")
+            continue
+        try:
+            invite = invite_reconnection(connection.root, JourneyKind.SWITCH_TO_CONSENT,
+                                         expires_days=expires_days, actor=Actor.SUPPORT)
+        except OnboardingError as error:
+            failed += 1
+            click.echo(f"{line}: not invited ({error})")
+            continue
+        click.echo(f"{line}: invited, email {email_state(invite.email)}")
+    if failed:
+        raise SystemExit(1)
 
 
 @invite_group.command("list")

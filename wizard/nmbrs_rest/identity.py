@@ -50,16 +50,18 @@ class _Sender:
 
 
 class BoundedOAuth2Session(OAuth2Session):
-    """authlib's requests session whose every exchange has a deadline and a size limit."""
+    """authlib's requests session whose every exchange has a deadline and a size limit.
 
-    call_timeout: float = 20.0
+    The deadline is authlib's ``default_timeout`` (seconds), 20 when none is given.
+    """
 
     def request(self, method, url, withhold_token=False, auth=None, **kwargs):
         kwargs.pop("timeout", None)
         kwargs.pop("stream", None)
+        seconds = float(self.default_timeout or 20.0)
         sender = _Sender(super().request, withhold_token=withhold_token, auth=auth)
-        return fetch(sender, method, url, deadline=time.monotonic() + self.call_timeout,
-                     max_bytes=MAX_REPLY_BYTES, timeout=(CONNECT_TIMEOUT, self.call_timeout),
+        return fetch(sender, method, url, deadline=time.monotonic() + seconds,
+                     max_bytes=MAX_REPLY_BYTES, timeout=(min(CONNECT_TIMEOUT, seconds), seconds),
                      **kwargs)
 
 
@@ -80,8 +82,8 @@ class IdentityServer:
     def session(self, **kwargs) -> BoundedOAuth2Session:
         session = BoundedOAuth2Session(client_id=self.client_id, client_secret=self.client_secret,
                                        token_endpoint_auth_method=self.client_auth,
-                                       revocation_endpoint_auth_method=self.client_auth, **kwargs)
-        session.call_timeout = self.timeout
+                                       revocation_endpoint_auth_method=self.client_auth,
+                                       default_timeout=self.timeout, **kwargs)
         for method in CLIENT_AUTH_METHODS:
             session.register_client_auth_method(method)
         return session

@@ -56,6 +56,7 @@ class ReceivedHandoff:
             "payroll_package": data["payroll_package"],
             "method": data["connection"]["method"],
             "domain": data["connection"].get("domain"),
+            "consented_by": (data["connection"].get("consented_by") or {}).get("email"),
             "companies": [c["name"] for c in data["companies"]],
             "secret": {k: (v if k in NOT_SECRET else mask(v)) for k, v in secret.items()},
         }
@@ -135,9 +136,11 @@ def create_receiver_app(*, webhook_secret: str, private_key_pem: str, store: Rec
                 return jsonify(status="superseded", message_id=message_id), 200
             store.current[connection] = received
         summary = received.summary()
-        echo(f"Received {message_id}: {summary['organisation']} ({summary['onboarding_id']}), "
-             f"{summary['method']} on {summary['domain']}, {len(summary['companies'])} companies, "
-             f"secret {summary['secret']}")
+        where = (f"on {summary['domain']}" if summary["method"] == "token"
+                 else f"consented by {summary['consented_by'] or 'an unknown user'}")
+        echo(f"Received {message_id}: {summary['organisation']} ({summary['onboarding_id']}, "
+             f"revision {summary['revision']}), {summary['method']} {where}, "
+             f"{len(summary['companies'])} companies, secret {summary['secret']}")
         if record_file is not None:
             with open(record_file, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(summary, ensure_ascii=False) + "\n")
