@@ -40,7 +40,8 @@ def _send(onboarding: Onboarding, actor: Actor, event_type: str) -> Invite:
     link = issue_invite_link(onboarding)
     record_event(onboarding, actor, event_type, expires_at=onboarding.expires_at.isoformat())
     email = send_onboarding_email(onboarding, INVITE_MAIL_KIND[onboarding.kind], link=link,
-                                  nmbrs_template=NMBRS_USER_TEMPLATE)
+                                  nmbrs_template=NMBRS_USER_TEMPLATE,
+                                  consent=method_named("oauth").is_available())
     return Invite(onboarding, link, email)
 
 
