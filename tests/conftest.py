@@ -272,3 +272,23 @@ def sandbox_clock(nmbrs_sandbox):
     offset, real = clock._offset, clock.wait_for_real
     yield clock
     clock._offset, clock.wait_for_real = offset, real
+
+
+@pytest.fixture
+def sandbox(app, nmbrs_sandbox):
+    """The running sandbox, with the app's SOAP, identity server and REST settings aimed at it."""
+    from tests.support.connect import use_sandbox
+
+    use_sandbox(app, nmbrs_sandbox)
+    return nmbrs_sandbox
+
+
+@pytest.fixture
+def consent_started(make_onboarding, wizard, sandbox):
+    """An onboarding on its "Inloggen bij Nmbrs" step (terms, package and method done)."""
+    from tests.support.connect import to_consent
+
+    onboarding, link = make_onboarding()
+    wizard.open_invite(link)
+    to_consent(wizard)
+    return onboarding

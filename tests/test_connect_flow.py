@@ -11,12 +11,6 @@ from wizard.models import AuditEvent, Credential, OnboardingStatus, ValidationRu
 
 
 @pytest.fixture
-def sandbox(app, nmbrs_sandbox):
-    app.config["NMBRS_SOAP_URL"] = nmbrs_sandbox.soap_url
-    return nmbrs_sandbox
-
-
-@pytest.fixture
 def started(make_onboarding, wizard, sandbox):
     onboarding, link = make_onboarding()
     wizard.open_invite(link)

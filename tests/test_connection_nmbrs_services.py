@@ -9,12 +9,6 @@ from wizard.connection.validation import (NoCredentials, latest_run, latest_run_
 from wizard.extensions import db
 
 
-@pytest.fixture
-def sandbox(app, nmbrs_sandbox):
-    app.config["NMBRS_SOAP_URL"] = nmbrs_sandbox.soap_url
-    return nmbrs_sandbox
-
-
 def stored(onboarding, login, domain=""):
     store_token_credentials(onboarding, username=login.username, token=login.token, domain=domain)
     db.session.commit()

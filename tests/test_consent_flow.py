@@ -4,25 +4,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support.connect import (come_back, go_to_nmbrs, reload, through_package, to_consent,
-                                   use_sandbox)
+from tests.support.connect import come_back, go_to_nmbrs, reload, through_package
 from tests.support.consent import give_consent
 from wizard.extensions import db
 from wizard.models import AuditEvent, Credential, OnboardingStatus, OutboxMessage, ValidationRun
 
 
 @pytest.fixture
-def sandbox(app, nmbrs_sandbox):
-    use_sandbox(app, nmbrs_sandbox)
-    return nmbrs_sandbox
-
-
-@pytest.fixture
-def started(make_onboarding, wizard, sandbox):
-    onboarding, link = make_onboarding()
-    wizard.open_invite(link)
-    to_consent(wizard)
-    return onboarding
+def started(consent_started):
+    return consent_started
 
 
 def consent(sandbox, url, scenario="full", **kwargs):

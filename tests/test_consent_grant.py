@@ -10,8 +10,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests.support.connect import (come_back, enter_login, go_to_nmbrs, reload, run_check,
-                                   to_consent, use_sandbox)
+from tests.support.connect import come_back, enter_login, go_to_nmbrs, reload, run_check
 from tests.support.consent import give_consent
 from tests.support.oauth import basic_auth
 from wizard.connection.consent.grant import refresh_access, stored_grant
@@ -21,17 +20,8 @@ from wizard.models import AuditEvent, Credential, MailMessage, Onboarding, Valid
 
 
 @pytest.fixture
-def sandbox(app, nmbrs_sandbox):
-    use_sandbox(app, nmbrs_sandbox)
-    return nmbrs_sandbox
-
-
-@pytest.fixture
-def started(make_onboarding, wizard, sandbox):
-    onboarding, link = make_onboarding()
-    wizard.open_invite(link)
-    to_consent(wizard)
-    return onboarding
+def started(consent_started):
+    return consent_started
 
 
 def consent(wizard, sandbox, scenario="full", **kwargs):

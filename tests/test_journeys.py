@@ -12,12 +12,6 @@ from wizard.models import (AuditEvent, JourneyKind, OnboardingStatus, OutboxMess
                            TermsAcceptance)
 
 
-@pytest.fixture
-def sandbox(app, nmbrs_sandbox):
-    app.config["NMBRS_SOAP_URL"] = nmbrs_sandbox.soap_url
-    return nmbrs_sandbox
-
-
 def company_ids(page: str) -> list[str]:
     return re.findall(r'name="company" value="(\d+)"', page)
 

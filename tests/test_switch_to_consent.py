@@ -5,16 +5,10 @@ import re
 import pytest
 
 from tests.support.connect import (come_back, enter_login, go_to_nmbrs, reload, run_check,
-                                   to_credentials, use_sandbox)
+                                   to_credentials)
 from tests.support.consent import give_consent
 from wizard.extensions import db
 from wizard.models import JourneyKind, Onboarding, OnboardingStatus, OutboxMessage
-
-
-@pytest.fixture
-def sandbox(app, nmbrs_sandbox):
-    use_sandbox(app, nmbrs_sandbox)
-    return nmbrs_sandbox
 
 
 def company_ids(page: str) -> list[str]:

@@ -5,17 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.connect import use_sandbox
 from tests.e2e.helpers import accept_terms, choose_package
 from wizard.extensions import db
 from wizard.invites.service import create_invite
 from wizard.models import JourneyKind, Onboarding, OnboardingStatus, OutboxMessage
-
-
-@pytest.fixture
-def sandbox(app, nmbrs_sandbox):
-    use_sandbox(app, nmbrs_sandbox)
-    return nmbrs_sandbox
 
 
 @pytest.fixture
