@@ -26,11 +26,18 @@ def test_opening_a_link_binds_a_session_and_redirects_to_a_clean_url(client, mak
 
 
 @pytest.mark.both_databases
-def test_opening_is_recorded_first_and_last(client, make_onboarding):
+def test_opening_is_recorded_first_and_per_visit(client, make_onboarding):
     onboarding, link = make_onboarding()
     client.get(path_of(link), headers={"User-Agent": "Browser/1"})
     first = onboarding.first_opened_at
     assert first is not None and onboarding.last_opened_at == first
+    # Opening it again in the same visit writes nothing (the link is opened on every resume).
+    client.get(path_of(link), headers={"User-Agent": "Browser/1"})
+    db.session.refresh(onboarding)
+    assert onboarding.last_opened_at == first
+    # A later visit is recorded.
+    onboarding.first_opened_at = onboarding.last_opened_at = first = first - timedelta(hours=1)
+    db.session.commit()
     client.get(path_of(link), headers={"User-Agent": "Browser/2"})
     db.session.refresh(onboarding)
     assert onboarding.first_opened_at == first

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from wizard.config import load_config
-from wizard.extensions import babel, csrf, db, migrate
+from wizard.extensions import babel, compress, csrf, db, migrate
 from wizard.terms import check_terms_available
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_vault(app)
 

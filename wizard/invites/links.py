@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 from itsdangerous import BadData
@@ -25,6 +25,8 @@ from wizard.urls import absolute_url
 
 # Tokens longer than this are not ours; refuse them before any parsing.
 MAX_TOKEN_LENGTH = 400
+#: Opening the link again within this time is the same visit: nothing is written.
+VISIT_GAP = timedelta(minutes=30)
 
 
 class InviteProblem(str, Enum):
@@ -101,11 +103,15 @@ def redeem_invite(token: str, *, now: datetime | None = None) -> Onboarding:
 
 
 def record_invite_opened(onboarding: Onboarding, *, user_agent: str = "",
-                         now: datetime | None = None) -> None:
-    """Note that the client opened a valid link (first and last time); the caller commits."""
+                         now: datetime | None = None) -> bool:
+    """Note that the client opened a valid link (first time, and each new visit); the caller
+    commits. Reopening within ``VISIT_GAP`` of the last open writes nothing (returns False)."""
     now = now or utcnow()
     first = onboarding.first_opened_at is None
+    if not first and onboarding.last_opened_at and now - onboarding.last_opened_at < VISIT_GAP:
+        return False
     if first:
         onboarding.first_opened_at = now
     onboarding.last_opened_at = now
     record_event(onboarding, Actor.CLIENT, "invite.opened", first=first, user_agent=user_agent[:200])
+    return True

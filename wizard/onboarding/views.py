@@ -43,7 +43,10 @@ def open_invite(token: str):
     bind(onboarding)
     start_onboarding(onboarding)
     record_invite_opened(onboarding, user_agent=request.user_agent.string)
-    db.session.commit()
+    if db.session.dirty or db.session.new:
+        db.session.commit()
+    else:
+        db.session.rollback()  # a repeat open within the same visit: nothing to write
     return redirect(url_for(".current"))
 
 
