@@ -104,6 +104,9 @@ def app(app_config):
     with app.app_context():
         db.create_all()
         yield app
+        runner = app.extensions.get("validation_runner")
+        if runner is not None:
+            runner.shutdown(wait=True)  # background checks finish before the database goes
         db.session.remove()
         db.drop_all()
         db.engine.dispose()

@@ -96,6 +96,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Read timeout in seconds for one Nmbrs call (connect timeout is 5 s)."),
     Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "6", False,
             "How many Nmbrs calls one validation run makes at once."),
+    Setting("VALIDATION_WORKERS", "VALIDATION_WORKERS", "4", False,
+            "Validation runs one web process carries out at once, in the background (pages "
+            "never wait for Nmbrs; more runs queue)."),
     Setting("NMBRS_IDENTITY_URL", "NMBRS_IDENTITY_URL", None, False,
             "Base URL of Nmbrs' identity server (\"Inloggen met Nmbrs\"). Production default "
             f"`{NMBRS_PRODUCTION_IDENTITY_URL}`; development default the local sandbox "
@@ -244,6 +247,7 @@ def load_config(overrides: dict | None = None) -> dict:
             "MAIL_RETRY_SECONDS": int(get("MAIL_RETRY_SECONDS")),
             "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
             "NMBRS_PROBE_WORKERS": int(get("NMBRS_PROBE_WORKERS")),
+            "VALIDATION_WORKERS": int(get("VALIDATION_WORKERS")),
             "SANDBOX_LATENCY": float(get("SANDBOX_LATENCY")),
             "SYNC_TIMEOUT": float(get("SYNC_TIMEOUT")),
             "OUTBOX_POLL_SECONDS": float(get("OUTBOX_POLL_SECONDS")),

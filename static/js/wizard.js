@@ -102,3 +102,29 @@
   });
   updateCount();
 })();
+
+/* A running check: follow its progress in place; reload once it is done (without this
+   script the page refreshes itself every two seconds). */
+(function () {
+  "use strict";
+  var section = document.getElementById("validation-progress");
+  if (!section || !window.fetch) { return; }
+  function poll() {
+    fetch(section.dataset.progressUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : { running: false }; })
+      .then(function (progress) {
+        if (!progress.running) { window.location.reload(); return; }
+        var fresh = new DOMParser().parseFromString(progress.html, "text/html")
+          .getElementById("validation-progress");
+        ["progress-count", "progress-checks"].forEach(function (name) {
+          var old = section.querySelector("." + name), next = fresh.querySelector("." + name);
+          if (old && next && old.innerHTML !== next.innerHTML) { old.innerHTML = next.innerHTML; }
+        });
+        var bar = section.querySelector("progress"), nextBar = fresh.querySelector("progress");
+        if (bar && nextBar) { bar.max = nextBar.max; bar.value = nextBar.value; }
+        setTimeout(poll, 700);
+      })
+      .catch(function () { setTimeout(poll, 2000); });
+  }
+  setTimeout(poll, 500);
+})();

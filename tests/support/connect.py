@@ -1,6 +1,7 @@
 """Helpers that walk the wizard up to the Nmbrs steps, as a client would (HTTP, no browser)."""
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from wizard.extensions import db
@@ -20,14 +21,32 @@ def to_credentials(wizard) -> None:
     assert wizard.submit("method", method="token").status_code == 302
 
 
+def wait_for_checks(wizard, timeout: float = 30.0) -> None:
+    """Wait until no check runs for this browser's onboarding (they run in the background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = wizard.client.get("/onboarding/validation/progress")
+        if not (answer.is_json and answer.json.get("running")):
+            db.session.expire_all()  # the runner wrote in a session of its own
+            return
+        time.sleep(0.05)
+    raise AssertionError("the validation run did not finish")
+
+
 def enter_login(wizard, credentials, domain: str = ""):
-    return wizard.submit("credentials", username=credentials.username,
-                         token=credentials.token, domain=domain)
+    """Submit the credentials form and wait for the check it starts."""
+    response = wizard.submit("credentials", username=credentials.username,
+                             token=credentials.token, domain=domain)
+    wait_for_checks(wizard)
+    return response
 
 
 def run_check(wizard):
-    return wizard.client.post("/onboarding/validation/check",
-                              data={"csrf_token": wizard.csrf_token("validation")})
+    """Press "Opnieuw controleren" and wait for the check to finish."""
+    response = wizard.client.post("/onboarding/validation/check",
+                                  data={"csrf_token": wizard.csrf_token("validation")})
+    wait_for_checks(wizard)
+    return response
 
 
 def recheck_entities(wizard):
@@ -70,6 +89,9 @@ def go_to_nmbrs(wizard) -> str:
 
 
 def come_back(wizard, callback_url: str):
-    """Follow Nmbrs' redirect back to the wizard (only the path and query matter here)."""
+    """Follow Nmbrs' redirect back to the wizard (only the path and query matter here), and
+    wait for the check a new consent starts."""
     parts = urlsplit(callback_url)
-    return wizard.client.get(f"{parts.path}?{parts.query}")
+    response = wizard.client.get(f"{parts.path}?{parts.query}")
+    wait_for_checks(wizard)
+    return response

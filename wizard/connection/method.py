@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Callable, Protocol
 
 from wizard.models import Onboarding
 from wizard.nmbrs import Profile
@@ -100,6 +100,10 @@ class CheckExplanation:
     fix: str | None  # None when the check passed
 
 
+#: Called with each check as it completes (a validation run shows them while it runs).
+Progress = Callable[[Check], None]
+
+
 class NoCredentials(Exception):
     """There is nothing to check: no credentials were given (or they were purged)."""
 
@@ -125,9 +129,11 @@ class ConnectionMethod(Protocol):
     def count_rights(self, profile: Profile) -> int:
         """How many rights a run checks for ``profile`` (shown before the first run)."""
 
-    def probe(self, onboarding: Onboarding, profile: Profile) -> CheckReport:
+    def probe(self, onboarding: Onboarding, profile: Profile,
+              progress: Progress | None = None) -> CheckReport:
         """Check the stored credentials against every right of ``profile``; never raises for
-        provider faults (they become checks that could not run, or a run ``failure``)."""
+        provider faults (they become checks that could not run, or a run ``failure``).
+        ``progress`` is called with each ``Check`` as soon as it is known, from any thread."""
 
     def read_reach(self, onboarding: Onboarding) -> Reach:
         """The debtors and companies the credentials see now; raises ``EntitiesUnavailable``."""

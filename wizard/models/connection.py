@@ -26,6 +26,10 @@ class ValidationRun(db.Model):
     # The connection method that was checked ("token", "oauth").
     method: Mapped[str] = mapped_column(String(16), default="token")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # NULL while the run is still going (checks arrive one by one, in the background).
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How many rights the run checks (known at the start, for "12 van 22 gecontroleerd").
+    total: Mapped[int] = mapped_column(Integer, default=0)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
     profile: Mapped[str] = mapped_column(String(40))
     # Whose credentials: the token login's e-mail or the Nmbrs user who consented.
@@ -41,6 +45,10 @@ class ValidationRun(db.Model):
     checks: Mapped[list] = mapped_column(JSON, default=list)
 
     onboarding: Mapped[Onboarding] = relationship()
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None
 
     @property
     def failed(self) -> list[dict]:

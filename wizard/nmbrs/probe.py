@@ -274,8 +274,12 @@ def _verdict(error: NmbrsError | None, absent: bool) -> tuple[OperationStatus, F
 
 
 def probe_permissions(credentials: NmbrsCredentials, profile: Profile | str, *,
-                      client: NmbrsClient | None = None, workers: int | None = None) -> ProbeReport:
-    """Check every operation of ``profile`` for this login; never raises for Nmbrs faults."""
+                      client: NmbrsClient | None = None, workers: int | None = None,
+                      on_check=None) -> ProbeReport:
+    """Check every operation of ``profile`` for this login; never raises for Nmbrs faults.
+
+    ``on_check`` hears of each ``OperationCheck`` as soon as it is in (from worker threads).
+    """
     profile = load_profile(profile) if isinstance(profile, str) else profile
     client = client or nmbrs_client()
     with ThreadPoolExecutor(max_workers=workers or client.workers,
@@ -298,6 +302,12 @@ def probe_permissions(credentials: NmbrsCredentials, profile: Profile | str, *,
                                operations=[], debtors=[], companies=[], failure=error.kind)
         context = _ProbeContext(calls, profile, debtors, companies)
         context.prepare()
-        checks = calls.map(context.check, profile.operations)
+        def reported(op: ProfileOperation) -> OperationCheck:
+            found = context.check(op)
+            if on_check is not None:
+                on_check(found)
+            return found
+
+        checks = calls.map(reported, profile.operations)
     return ProbeReport(authenticated=True, domain=domain, profile=profile.name, operations=checks,
                        debtors=debtors, companies=companies, failure=None)

@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 
 from wizard.nmbrs_rest.client import NmbrsRestClient, TokenSource
 from wizard.nmbrs_rest.errors import RestError, RestErrorKind
@@ -101,11 +102,13 @@ def _outcome(scope: str, required: bool, error: RestError | None, ms: int,
 
 def probe_consent(client: NmbrsRestClient, tokens: TokenSource, scopes: list[tuple[str, bool]],
                   granted: set[str], *, has_refresh_token: bool, deadline: float | None,
-                  workers: int = 6, today: date | None = None) -> ConsentReport:
+                  workers: int = 6, today: date | None = None,
+                  on_check: Callable[[ScopeCheck], None] | None = None) -> ConsentReport:
     """Check every (scope, required) against what Nmbrs granted and what the consent reaches.
 
     Never raises for Nmbrs faults: a run that cannot get going reports ``failure`` (a
     ``RestErrorKind`` value); single scopes that cannot be checked are status ``error``.
+    ``on_check`` hears of each scope's verdict as soon as it is in (from worker threads).
     """
     year = (today or date.today()).year
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="nmbrs-rest") as pool:
@@ -170,7 +173,13 @@ def probe_consent(client: NmbrsRestClient, tokens: TokenSource, scopes: list[tup
                 return _outcome(scope, required, error, timer.ms, probe.absent_is_proof)
             return ScopeCheck(scope, required, "ok", ms=timer.ms)
 
-        checks = list(pool.map(check, scopes))
+        def reported(item: tuple[str, bool]) -> ScopeCheck:
+            verdict = check(item)
+            if on_check is not None:
+                on_check(verdict)
+            return verdict
+
+        checks = list(pool.map(reported, scopes))
     revoked = next((c for c in checks if c.kind == RestErrorKind.CONSENT_REVOKED.value), None)
     if revoked is not None:
         return ConsentReport(False, [], failure=revoked.kind)

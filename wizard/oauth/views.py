@@ -7,7 +7,7 @@ from wizard.client_session import current_onboarding
 from wizard.connection.consent.authorization import ConsentFailed, ConsentProblem, exchange_code
 from wizard.connection.consent.grant import revoke_at_nmbrs, store_grant
 from wizard.connection.registry import available_methods
-from wizard.connection.validation import run_validation
+from wizard.connection.validation import start_validation
 from wizard.extensions import db
 from wizard.models import Actor, JourneyKind, OnboardingStatus, record_event
 from wizard.oauth import bp
@@ -56,7 +56,6 @@ def nmbrs_callback():
     db.session.commit()
     if replaced:
         revoke_at_nmbrs(replaced)  # the new consent takes over; the old grant is not used again
-    # Check every right at once: the next page shows the results, with or without JavaScript.
-    run_validation(onboarding)
-    db.session.commit()
+    # Check every right in the background: the next page shows it happening.
+    start_validation(onboarding)
     return redirect(url_for("onboarding.step", name="validation"))

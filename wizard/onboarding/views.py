@@ -1,7 +1,7 @@
 """Routes of the client wizard: parse, call one service, render."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, gettext as _
 from flask_wtf import FlaskForm
 
@@ -137,6 +137,20 @@ def _back_to(step):
     """Finishing found an earlier step no longer complete: send the client there, saying why."""
     flash(_("Deze stap moet opnieuw worden ingevuld voordat je kunt afronden."), "error")
     return redirect(url_for(".step", name=step.name))
+
+
+@bp.get("/onboarding/validation/progress")
+def validation_progress():
+    """How far the running check is, for the page's script (JSON with the list so far)."""
+    onboarding, step, response = _open_step("validation")
+    if response is not None:
+        return jsonify(running=False), 409
+    context = step.context(onboarding)
+    running = context["running"]
+    if running is None:
+        return jsonify(running=False)
+    return jsonify(running=True, checked=running.checked, total=running.total,
+                   html=render_template("onboarding/_validation_progress.html", **context))
 
 
 @bp.post("/onboarding/<name>/<action>")

@@ -14,7 +14,7 @@ from wizard.connection.token.guide import rights_by_service
 from wizard.connection.token.login import LoginProblem, LoginRejected, check_login
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import credential_step_for
-from wizard.connection.validation import run_validation
+from wizard.connection.validation import start_validation
 from wizard.models import Onboarding
 from wizard.steps.base import Step, StepError
 
@@ -105,6 +105,5 @@ class CredentialsStep(Step):
             raise StepError(rejection_message(error), field=error.field) from None
         store_token_credentials(onboarding, username=form.username.data,
                                 token=form.token.data, domain=login.domain)
-        # Check every right in the same request: the next page shows the results at once,
-        # with or without JavaScript.
-        run_validation(onboarding)
+        # Check every right in the background: the next page shows it happening.
+        start_validation(onboarding)

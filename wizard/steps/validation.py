@@ -8,8 +8,9 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from wizard.connection.method import ConnectionMethod
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import credentials_method, method_named
-from wizard.connection.validation import (NoCredentials, latest_run, latest_run_with_results,
-                                          run_validation, validation_passed)
+from wizard.connection.validation import (NoCredentials, is_stale, latest_run,
+                                          latest_run_with_results, start_validation,
+                                          validation_passed)
 from wizard.models import Onboarding, ValidationRun
 from wizard.nmbrs import Profile
 from wizard.steps.base import Step, StepError
@@ -63,7 +64,7 @@ class ValidationStep(Step):
 
     def perform(self, action: str, onboarding: Onboarding) -> None:
         try:
-            run_validation(onboarding)
+            start_validation(onboarding)
         except NoCredentials:
             raise StepError(_("Vul eerst je inloggegevens in.")) from None
 
@@ -76,18 +77,26 @@ class ValidationStep(Step):
         profile = profile_for(onboarding)
         method = credentials_method(onboarding)
         latest = latest_run(onboarding)
+        interrupted = latest is not None and is_stale(latest)
+        running = latest is not None and latest.running and not interrupted
         shown = latest_run_with_results(onboarding)
         explainer = method_named(shown.method) if shown else None
-        attempt_failed = latest is not None and not latest.authenticated
+        attempt_failed = interrupted or (latest is not None and not latest.running
+                                         and not latest.authenticated)
         return {
             "method": method,
             "login_description": method.describe_login(onboarding) if method else "",
             "rights_count": method.count_rights(profile) if method else 0,
             "latest": latest,
+            "running": latest if running else None,
+            "progress": (checklist(latest, method_named(latest.method), profile) if running
+                         else []),
             "shown": shown,
             "results": checklist(shown, explainer, profile) if explainer else [],
             "attempt_failed": attempt_failed,
-            "attempt_failure": method.failure_text(latest.failure) if attempt_failed else "",
+            "attempt_failure": (_("De controle is onderbroken. Klik op Opnieuw controleren.")
+                                if interrupted else
+                                method.failure_text(latest.failure) if attempt_failed else ""),
             # Credentials Nmbrs refused (not a Nmbrs that could not be asked): send them back.
             "bad_credentials": attempt_failed and latest.failure in REFUSED_CREDENTIALS,
             "passed": validation_passed(onboarding),

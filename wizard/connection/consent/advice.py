@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import gettext as _
 
-from wizard.connection.consent.scopes import scope_area
+from wizard.connection.consent.scopes import area_label, scope_area
 
 
 def fix_for(check: dict) -> str:
@@ -13,7 +13,7 @@ def fix_for(check: dict) -> str:
     if status == "not_enabled":
         return _("Nmbrs heeft hier geen toestemming voor gegeven: het vakje '%(area)s' stond uit "
                  "toen je toestemming gaf. Klik op Opnieuw toestemming geven en laat op de pagina "
-                 "van Nmbrs alle vakjes aangevinkt.", area=scope_area(check["name"]))
+                 "van Nmbrs alle vakjes aangevinkt.", area=area_label(scope_area(check["name"])))
     if status == "no_access" and kind == "no_companies":
         return _("De Nmbrs-login waarmee je toestemming gaf, ziet geen bedrijven. Log in met een "
                  "Bedrijfslogin of Master Client die toegang heeft tot de bedrijven die je wilt "

@@ -17,11 +17,11 @@ from wizard.connection.consent import advice
 from wizard.connection.consent.grant import (GrantTokens, OAUTH, ensure_fresh, granted_scopes,
                                              remember_consenting_user, revoke_at_nmbrs,
                                              stored_grant)
-from wizard.connection.consent.scopes import scope_area, scope_reads
+from wizard.connection.consent.scopes import area_label, scope_area, scope_reads
 from wizard.connection.consent.settings import api, missing_settings, probe_workers
 from wizard.connection.profile import purpose_text
 from wizard.connection.method import (Check, CheckExplanation, CheckReport, CheckStatus,
-                                      EntitiesUnavailable, HandoffCredentials, Reach)
+                                      EntitiesUnavailable, HandoffCredentials, Progress, Reach)
 from wizard.models import Onboarding
 from wizard.nmbrs import Profile
 from wizard.nmbrs_rest import RestError, probe_consent, read_reach
@@ -46,22 +46,28 @@ class ConsentMethod:
     def count_rights(self, profile: Profile) -> int:
         return len(profile.rest_scopes())
 
-    def probe(self, onboarding: Onboarding, profile: Profile) -> CheckReport:
+    def probe(self, onboarding: Onboarding, profile: Profile,
+              progress: Progress | None = None) -> CheckReport:
         deadline = time.monotonic() + RUN_SECONDS
         try:
             ensure_fresh(onboarding)
         except RestError as error:
             return CheckReport(authenticated=False, checks=[], failure=error.kind.value)
         grant = stored_grant(onboarding)
+        def as_check(found) -> Check:
+            return Check(group=scope_area(found.scope), name=found.scope, required=found.required,
+                         status=CheckStatus(found.status), code=found.code, kind=found.kind,
+                         ms=found.ms)
+
         report = probe_consent(api(), GrantTokens(onboarding), profile.rest_scopes(),
                                granted_scopes(onboarding),
                                has_refresh_token=bool(grant.get("refresh_token")),
-                               deadline=deadline, workers=probe_workers())
+                               deadline=deadline, workers=probe_workers(),
+                               on_check=(lambda found: progress(as_check(found))) if progress
+                               else None)
         if report.user:
             remember_consenting_user(onboarding, report.user)
-        checks = [Check(group=scope_area(c.scope), name=c.scope, required=c.required,
-                        status=CheckStatus(c.status), code=c.code, kind=c.kind, ms=c.ms)
-                  for c in report.checks]
+        checks = [as_check(found) for found in report.checks]
         reach = (Reach(report.debtors or [], report.companies or [])
                  if report.companies is not None else None)
         login = onboarding.answers.login
@@ -88,7 +94,7 @@ class ConsentMethod:
         if why:
             purpose = f"{purpose}. {purpose_text(why[0])}"
         return CheckExplanation(
-            group_label=check["group"], purpose=purpose,
+            group_label=area_label(check["group"]), purpose=purpose,
             fix=None if check["status"] == CheckStatus.OK.value else advice.fix_for(check))
 
     def describe_login(self, onboarding: Onboarding) -> str:

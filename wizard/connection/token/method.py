@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from wizard.connection.method import (Check, CheckExplanation, CheckReport, CheckStatus,
-                                      EntitiesUnavailable, HandoffCredentials, Reach)
+                                      EntitiesUnavailable, HandoffCredentials, Progress, Reach)
 from wizard.connection.profile import purpose_text
 from wizard.connection.token import advice
 from wizard.connection.token.credentials import (DomainError, domain_host, normalise_domain,
@@ -22,6 +22,13 @@ TOKEN = "token"
 def _value(member) -> str | None:
     """An enum member (or plain string) as its stored string value."""
     return None if member is None else getattr(member, "value", member)
+
+
+def _check(found) -> Check:
+    """The connector's ``OperationCheck`` as the seam's ``Check``."""
+    return Check(group=found.service, name=found.operation, required=found.required,
+                 status=CheckStatus(found.status.value), code=found.code, kind=_value(found.kind),
+                 ms=round(found.ms))
 
 
 def _reach(debtors, companies) -> Reach:
@@ -47,18 +54,19 @@ class TokenMethod:
     def count_rights(self, profile: Profile) -> int:
         return len(profile.operations)
 
-    def probe(self, onboarding: Onboarding, profile: Profile) -> CheckReport:
+    def probe(self, onboarding: Onboarding, profile: Profile,
+              progress: Progress | None = None) -> CheckReport:
         credentials = stored_token_credentials(onboarding)
         report = probe_permissions(connector_credentials(credentials), profile,
-                                   client=client(), workers=probe_workers())
+                                   client=client(), workers=probe_workers(),
+                                   on_check=(lambda found: progress(_check(found))) if progress
+                                   else None)
         if report.domain and not credentials.domain:
             try:
                 set_discovered_domain(onboarding, normalise_domain(report.domain))
             except DomainError:
                 pass  # an odd answer from Nmbrs; the run itself still counts
-        checks = [Check(group=c.service, name=c.operation, required=c.required,
-                        status=CheckStatus(c.status.value), code=c.code, kind=_value(c.kind),
-                        ms=round(c.ms)) for c in report.operations]
+        checks = [_check(found) for found in report.operations]
         reach = (_reach(report.debtors, report.companies)
                  if report.authenticated and (report.debtors or report.companies) else None)
         return CheckReport(authenticated=report.authenticated, checks=checks,
