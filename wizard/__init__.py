@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from wizard import models  # noqa: F401  (registers the tables)
     from wizard.i18n import select_locale
+    from wizard.progress import track_progress
     from wizard.vault import init_vault
 
     db.init_app(app)
@@ -47,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_vault(app)
+    track_progress()
 
 
 def register_blueprints(app: Flask) -> None:
