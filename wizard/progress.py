@@ -13,7 +13,7 @@ from flask import has_app_context
 from sqlalchemy import event, inspect
 
 from wizard.extensions import db
-from wizard.models import Credential, Onboarding, OnboardingStatus
+from wizard.models import Credential, JourneyKind, Onboarding, OnboardingStatus
 
 DONE = "done"
 
@@ -42,6 +42,9 @@ def _update_positions(session, flush_context, instances) -> None:
                 if isinstance(obj, Credential) and obj.onboarding is not None}
     with session.no_autoflush:
         for onboarding in touched:
+            # A new row gets its column defaults only on INSERT; the steps need them now.
+            onboarding.kind = onboarding.kind or JourneyKind.NEW
+            onboarding.status = onboarding.status or OnboardingStatus.INVITED
             step = position(onboarding)
             if onboarding.current_step != step:
                 onboarding.current_step = step
