@@ -52,11 +52,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from wizard import i18n, main, onboarding
+    from wizard import api, i18n, main, onboarding, support
+    from wizard.support.auth import init_login
 
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(onboarding.bp)
+    app.register_blueprint(support.bp)
+    app.register_blueprint(api.bp)
+    # The API authenticates with keys in a header, never a cookie: the one CSRF exemption.
+    csrf.exempt(api.bp)
+    init_login(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -73,6 +79,10 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
+
+    from wizard.steps.flow import step_title
+
+    app.add_template_global(step_title)
 
     @app.context_processor
     def inject_globals():
