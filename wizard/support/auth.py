@@ -36,13 +36,14 @@ def init_login(app) -> None:
     login_manager.session_protection = None
     login_manager.request_loader(_load_from_cookie)
     login_manager.unauthorized_handler(_to_login)
-    # Flask-Login caches the user in ``g``, which outlives a request when an app context was
-    # already pushed (tests, scripts): start every request without one.
-    app.before_request(_forget_cached_user)
+    app.before_request(_forget_request_caches)
 
 
-def _forget_cached_user() -> None:
+def _forget_request_caches() -> None:
+    """Flask-Login (the user) and Flask-WTF (the CSRF token) cache in ``g``, which outlives a
+    request when an app context was already pushed (tests, scripts): start every request clean."""
     g.pop("_login_user", None)
+    g.pop("csrf_token", None)
 
 
 def current_session() -> SupportSession | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, ValidationError
 
 from wizard.lifecycle import LANGUAGES
@@ -41,7 +42,7 @@ class InviteForm(FlaskForm):
                                            Email(message=_l("Dit is geen geldig e-mailadres.")),
                                            Length(max=320)])
     language = RadioField(_l("Taal van de e-mail en de wizard"), default="nl",
-                          choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
+                          choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
     profile = SelectField(_l("Rechtenprofiel"), default="payroll")
     expires_days = IntegerField(_l("Geldig (dagen)"),
                                 validators=[InputRequired(message=_l("Vul een aantal dagen in.")),
@@ -50,7 +51,7 @@ class InviteForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.profile.choices = [(name, name) for name in available_profiles()]
+        self.profile.choices = [SelectChoice(name, name) for name in available_profiles()]
 
 
 class AccountForm(FlaskForm):
@@ -58,8 +59,8 @@ class AccountForm(FlaskForm):
                        validators=[InputRequired(message=_l("Vul het e-mailadres in.")),
                                    Email(message=_l("Dit is geen geldig e-mailadres.")), Length(max=320)])
     role = RadioField(_l("Rol"), default=SupportRole.AGENT.value,
-                      choices=[(SupportRole.AGENT.value, _l("Medewerker: onboardings bekijken en helpen")),
-                               (SupportRole.ADMIN.value, _l("Beheerder: ook accounts en API-sleutels"))])
+                      choices=[SelectChoice(SupportRole.AGENT.value, _l("Medewerker: onboardings bekijken en helpen")),
+                               SelectChoice(SupportRole.ADMIN.value, _l("Beheerder: ook accounts en API-sleutels"))])
 
 
 class PasswordForm(FlaskForm):
@@ -81,9 +82,9 @@ class ApiKeyForm(FlaskForm):
     name = StringField(_l("Naam (waar de sleutel voor is)"), filters=[_strip],
                        validators=[InputRequired(message=_l("Geef de sleutel een naam.")), Length(max=100)])
     scope = RadioField(_l("Rechten"), default=ApiScope.READ.value,
-                       choices=[(ApiScope.READ.value, _l("Lezen")),
-                                (ApiScope.WRITE.value, _l("Lezen en schrijven (uitnodigen, opnieuw "
-                                                          "sturen, intrekken, herkoppelen)"))])
+                       choices=[SelectChoice(ApiScope.READ.value, _l("Lezen")),
+                                SelectChoice(ApiScope.WRITE.value, _l("Lezen en schrijven (uitnodigen, "
+                                                                      "opnieuw sturen, intrekken, herkoppelen)"))])
 
 
 class RemindersForm(FlaskForm):
