@@ -262,3 +262,6 @@ def test_the_funnel_counts_the_steps_reached(agent, live, make_onboarding):
     assert reached["Voorwaarden"] == "1" and reached["Afgerond"] == "1"
     assert "<svg" in page and 'role="img"' in page
     assert "100%" in page  # finished without support, 1 of 1
+    report = page.split('id="report-heading"')[1].split("</section>")[0]
+    assert re.search(r"Live met API-token</dt><dd>1<", report)
+    assert "1 koppeling gebruikt nog een API-token" in report
