@@ -211,3 +211,15 @@ def test_forms_validate_themselves(app, form_class, data, valid):
     with app.test_request_context(method="POST"):
         form = form_class(formdata=MultiDict(data), meta={"csrf": False})
         assert form.validate() is valid, form.errors
+
+
+def test_the_demo_prints_a_working_support_login_new_on_every_start(app):
+    from wizard.cli.demo import demo_support_login
+
+    email, first = demo_support_login()
+    assert authenticate(email, first).is_admin
+    _, second = demo_support_login()
+    assert second != first
+    with pytest.raises(LoginRefused):
+        authenticate(email, first)
+    assert authenticate(email, second).is_admin

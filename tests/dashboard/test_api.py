@@ -106,6 +106,7 @@ def test_actions_resend_revoke_relink(crm, wizard):
     assert again.status_code == 409 and "revoked" in again.json["error"]["message"]
 
 
+@pytest.mark.both_databases
 def test_a_replayed_idempotency_key_never_creates_two_invites(crm, smtp_server):
     first = crm.post("/onboardings", NEW, idempotency_key="crm-42")
     replay = crm.post("/onboardings", NEW, idempotency_key="crm-42")
@@ -231,3 +232,9 @@ def test_the_api_needs_no_csrf_token_but_support_forms_still_do(crm, agent, make
     assert crm.post("/onboardings", NEW).status_code == 201
     onboarding, _ = make_onboarding()
     assert agent.client.post(f"/support/onboardings/{onboarding.public_id}/resend").status_code == 400
+
+
+def test_only_the_api_is_exempt_from_csrf(app):
+    from wizard.extensions import csrf
+
+    assert {bp.name for bp in csrf._exempt_blueprints} == {"api"} and csrf._exempt_views == set()

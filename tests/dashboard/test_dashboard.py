@@ -64,6 +64,7 @@ def flagged(make_onboarding):
     return made
 
 
+@pytest.mark.both_databases
 def test_each_flag_marks_and_filters_exactly_its_onboarding(flagged):
     for flag in Flag:
         rows = overview(OverviewQuery(flag=flag)).rows
@@ -265,3 +266,16 @@ def test_the_funnel_counts_the_steps_reached(agent, live, make_onboarding):
     report = page.split('id="report-heading"')[1].split("</section>")[0]
     assert re.search(r"Live met API-token</dt><dd>1<", report)
     assert "1 koppeling gebruikt nog een API-token" in report
+
+
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=|javascript:", re.I)
+
+
+def test_support_pages_are_ready_for_a_strict_content_security_policy(admin, flagged):
+    """No inline script, style attribute or event handler: the next issue adds a strict CSP."""
+    pages = ["/support/login", "/support/", "/support/?partial=1", "/support/invite", "/support/funnel",
+             "/support/accounts", "/support/api-keys", "/support/account/password"]
+    pages += [f"/support/onboardings/{o.public_id}" for o in flagged.values()]
+    for page in pages:
+        html = admin.client.get(page).get_data(as_text=True)
+        assert not INLINE.search(html), (page, INLINE.search(html).group(0))

@@ -27,6 +27,7 @@ def text_of(email) -> str:
     return email.get_body(("plain",)).get_content()
 
 
+@pytest.mark.both_databases
 def test_idle_reminders_go_out_on_schedule_and_never_twice(schedule, make_onboarding, smtp_server):
     onboarding, _ = make_onboarding(language="en")
     start = onboarding.last_activity_at
@@ -137,6 +138,7 @@ def test_the_reminder_link_works_and_the_previous_one_stops(schedule, make_onboa
     assert wizard.open_invite(link).status_code == 302
 
 
+@pytest.mark.both_databases
 def test_a_second_worker_does_not_send_what_the_first_claimed(schedule, make_onboarding, smtp_server):
     onboarding, _ = make_onboarding()
     due = onboarding.last_activity_at + 3 * DAY + MINUTE
