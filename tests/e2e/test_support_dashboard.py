@@ -126,6 +126,11 @@ def test_support_watches_and_unblocks_an_onboarding(support_site, audited_page, 
     fresh.on("load", axe.check)
     fresh.goto(old_link)
     expect(fresh.get_by_role("heading", level=1)).to_have_text("Er is een nieuwere link verstuurd")
+    support.get_by_role("button", name="Link kopiëren").click()
+    copied = support.get_by_label("Link").input_value()
+    assert LINK.match(copied) and copied not in (old_link,)
+    support.get_by_role("link", name="Terug naar de onboarding").click()
+    assert copied not in support.content()
     support.get_by_text("Uitnodiging intrekken").click()
     support.get_by_role("button", name="Ja, intrekken").click()
     expect(support.locator("[data-field=status]")).to_have_text("Ingetrokken")
@@ -166,6 +171,8 @@ def test_an_agent_cannot_manage_accounts(support_site, audited_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Geen toegang")
     page.goto(support_site.url + "/support/funnel")
     expect(page.get_by_role("heading", level=1)).to_have_text("Funnel")
+    page.get_by_role("link", name="agent@support.example").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Wachtwoord wijzigen")
 
 
 def test_support_pages_in_english_on_a_phone(support_site, browser, axe):

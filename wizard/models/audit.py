@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from wizard.extensions import db
 from wizard.models.base import UTCDateTime, utcnow
 from wizard.models.onboarding import Onboarding
+
+if TYPE_CHECKING:
+    from wizard.models.support import ApiKey, SupportUser
 
 # Keys that would suggest a secret slipped into the details.
 _FORBIDDEN_DETAIL_KEYS = {"token", "password", "secret", "access_token", "refresh_token", "api_token",
@@ -52,8 +56,8 @@ class AuditEvent(db.Model):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
 
     onboarding: Mapped[Onboarding | None] = relationship()
-    support_user = relationship("SupportUser")
-    api_key = relationship("ApiKey")
+    support_user: Mapped["SupportUser | None"] = relationship()
+    api_key: Mapped["ApiKey | None"] = relationship()
 
 
 def secret_looking_keys(mapping: dict) -> list[str]:

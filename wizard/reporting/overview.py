@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Iterator
 
 from flask import current_app
-from sqlalchemy import JSON, and_, case, exists, func, not_, or_, select, type_coerce
+from sqlalchemy import JSON, and_, case, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from wizard.extensions import db
