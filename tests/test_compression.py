@@ -12,7 +12,7 @@ def test_pages_are_compressed_with_brotli_or_gzip(client):
     for encoding, decode in (("br", brotli.decompress), ("gzip", gzip.decompress)):
         packed = client.get("/", headers={"Accept-Encoding": encoding})
         assert packed.headers["Content-Encoding"] == encoding
-        assert packed.headers["Vary"] == "Accept-Encoding"
+        assert "Accept-Encoding" in packed.headers["Vary"]
         assert decode(packed.data) == plain.data and len(packed.data) < len(plain.data)
 
 

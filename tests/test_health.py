@@ -27,4 +27,4 @@ def test_readyz_reports_an_unreachable_database(client, app, monkeypatch):
 
 def test_unknown_json_paths_answer_json(client):
     response = client.get("/api/nothing-here")
-    assert response.status_code == 404 and response.json["error"] == "Not Found"
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"

@@ -59,3 +59,32 @@ def test_0005_keeps_stored_runs_readable_both_ways(app):
     assert operations[0]["service"] == "CompanyService"
     downgrade(revision="base")
     db.create_all()
+
+
+@pytest.mark.both_databases
+def test_0006_backfills_last_activity_and_the_step_of_completed_onboardings(app):
+    """The last client action becomes last_activity_at (else the creation); completed is done."""
+    db.drop_all()
+    upgrade(revision="0005")
+    with db.engine.begin() as connection:
+        for public_id, status in (("open", "in_progress"), ("done", "completed"), ("new", "invited")):
+            connection.execute(text(
+                "INSERT INTO onboarding (public_id, kind, organisation, contact_email, language, "
+                "profile, status, answers, created_at, updated_at, expires_at) VALUES (:p, 'new', "
+                "'Org', 'a@b.example', 'nl', 'payroll', :s, '{}', :created, :created, :created)"),
+                {"p": public_id, "s": status, "created": "2026-11-01 00:00:00+00:00"})
+        connection.execute(text(
+            "INSERT INTO audit_event (onboarding_id, occurred_at, actor, event_type, details) VALUES "
+            "((SELECT id FROM onboarding WHERE public_id = 'open'), :at, 'client', 'terms.accepted', '{}'), "
+            "((SELECT id FROM onboarding WHERE public_id = 'open'), :later, 'system', 'x', '{}')"),
+            {"at": "2026-11-03 10:00:00+00:00", "later": "2026-11-05 10:00:00+00:00"})
+    upgrade(revision="0006")
+    with db.engine.connect() as connection:
+        rows = {public_id: (str(activity)[:16], step, bool(reminders)) for public_id, activity, step, reminders
+                in connection.execute(text("SELECT public_id, last_activity_at, current_step, "
+                                           "reminders_enabled FROM onboarding"))}
+    assert rows == {"open": ("2026-11-03 10:00", None, True), "done": ("2026-11-01 00:00", "done", True),
+                    "new": ("2026-11-01 00:00", None, True)}
+    downgrade(revision="0005")
+    downgrade(revision="base")
+    db.create_all()

@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from wizard import models  # noqa: F401  (registers the tables)
     from wizard.i18n import select_locale
+    from wizard.progress import track_progress
     from wizard.vault import init_vault
 
     db.init_app(app)
@@ -48,16 +49,23 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_vault(app)
+    track_progress()
 
 
 def register_blueprints(app: Flask) -> None:
-    from wizard import i18n, main, oauth, onboarding
+    from wizard import api, i18n, main, oauth, onboarding, support
     from wizard.connection.consent.settings import log_availability
+    from wizard.support.auth import init_login
 
     app.register_blueprint(main.bp)
     app.register_blueprint(i18n.bp)
     app.register_blueprint(onboarding.bp)
     app.register_blueprint(oauth.bp)
+    app.register_blueprint(support.bp)
+    app.register_blueprint(api.bp)
+    # The API authenticates with keys in a header, never a cookie: the one CSRF exemption.
+    csrf.exempt(api.bp)
+    init_login(app)
     log_availability(app)
 
 
@@ -75,6 +83,10 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
+
+    from wizard.steps.flow import step_title
+
+    app.add_template_global(step_title)
 
     @app.context_processor
     def inject_globals():

@@ -157,6 +157,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CREDENTIAL_RETENTION_HOURS", "CREDENTIAL_RETENTION_HOURS", "0", False,
             "Hours the wizard keeps its encrypted copy of a client's credentials after the "
             "sync backend confirmed the hand-off. `0` purges them at once."),
+    Setting("SUPPORT_IDLE_MINUTES", "SUPPORT_IDLE_MINUTES", "30", False,
+            "Minutes without a request after which a support session ends."),
+    Setting("SUPPORT_SESSION_HOURS", "SUPPORT_SESSION_HOURS", "10", False,
+            "Hours after login at which a support session ends, however active."),
+    Setting("SUPPORT_LOGIN_ATTEMPTS", "SUPPORT_LOGIN_ATTEMPTS", "5", False,
+            "Failed support logins for one e-mail address before it is locked for a minute; "
+            "each further failure doubles the lock (at most an hour)."),
+    Setting("SUPPORT_REFRESH_SECONDS", "SUPPORT_REFRESH_SECONDS", "20", False,
+            "How often support's open list and detail pages refresh themselves (with JavaScript)."),
+    Setting("STALLED_DAYS", "STALLED_DAYS", "3", False,
+            "Days without a client action after which support sees an open onboarding as stalled."),
+    Setting("EXPIRING_SOON_DAYS", "EXPIRING_SOON_DAYS", "3", False,
+            "Days before its expiry at which support sees an open onboarding as expiring soon."),
+    Setting("REMINDER_DAYS", "REMINDER_DAYS", "3,7", False,
+            "Comma-separated days without a client action after which the client gets a reminder "
+            "email (each at most once per stall; empty: none). Sent by the `outbox deliver` worker."),
+    Setting("REMINDER_BEFORE_EXPIRY_DAYS", "REMINDER_BEFORE_EXPIRY_DAYS", "2", False,
+            "Days before the link expires at which an unfinished client gets one last reminder "
+            "(`0`: none)."),
+    Setting("API_IDEMPOTENCY_HOURS", "API_IDEMPOTENCY_HOURS", "24", False,
+            "Hours the API remembers an `Idempotency-Key` and replays its answer to a retry."),
     Setting("LOG_LEVEL", "LOG_LEVEL", "INFO", False, "Python log level."),
     Setting("LOG_FORMAT", "LOG_FORMAT", "json", False,
             "`json` (one object per line) or `text`."),
@@ -173,6 +194,14 @@ def _env(name: str) -> str | None:
 
 def _split_keys(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _day_list(value: str | None) -> tuple[float, ...]:
+    """``"3,7"`` -> ``(3.0, 7.0)``: positive, sorted, without repeats."""
+    days = sorted({float(part) for part in _split_keys(value or "")})
+    if any(day <= 0 for day in days):
+        raise ValueError(f"days must be positive: {value!r}")
+    return tuple(days)
 
 
 def _persisted_key(instance: Path, filename: str, make) -> str:
@@ -253,6 +282,15 @@ def load_config(overrides: dict | None = None) -> dict:
             "OUTBOX_POLL_SECONDS": float(get("OUTBOX_POLL_SECONDS")),
             "OUTBOX_LEASE_SECONDS": int(get("OUTBOX_LEASE_SECONDS")),
             "CREDENTIAL_RETENTION_HOURS": float(get("CREDENTIAL_RETENTION_HOURS")),
+            "SUPPORT_IDLE_MINUTES": float(get("SUPPORT_IDLE_MINUTES")),
+            "SUPPORT_SESSION_HOURS": float(get("SUPPORT_SESSION_HOURS")),
+            "SUPPORT_LOGIN_ATTEMPTS": int(get("SUPPORT_LOGIN_ATTEMPTS")),
+            "SUPPORT_REFRESH_SECONDS": int(get("SUPPORT_REFRESH_SECONDS")),
+            "STALLED_DAYS": float(get("STALLED_DAYS")),
+            "EXPIRING_SOON_DAYS": float(get("EXPIRING_SOON_DAYS")),
+            "REMINDER_DAYS": _day_list(get("REMINDER_DAYS")),
+            "REMINDER_BEFORE_EXPIRY_DAYS": float(get("REMINDER_BEFORE_EXPIRY_DAYS")),
+            "API_IDEMPOTENCY_HOURS": float(get("API_IDEMPOTENCY_HOURS")),
         }
     except ValueError as exc:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc

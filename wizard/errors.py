@@ -5,9 +5,11 @@ from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from wizard.api.errors import HTTP_CODES, error_response, http_error_response
 from wizard.extensions import db
 
 JSON_PREFIXES = ("/api/", "/healthz", "/readyz")
+API_PREFIX = "/api/"
 
 
 def _wants_json() -> bool:
@@ -15,6 +17,8 @@ def _wants_json() -> bool:
 
 
 def _render(status: int, name: str):
+    if request.path.startswith(API_PREFIX):
+        return error_response(status, HTTP_CODES.get(status, "http_error"), name)
     if _wants_json():
         return jsonify(error=name, status=status), status
     return render_template("errors/http.html", status=status), status
@@ -27,6 +31,8 @@ def register_errorhandlers(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if request.path.startswith(API_PREFIX):
+            return http_error_response(error)
         return _render(error.code or 500, error.name)
 
     @app.errorhandler(Exception)

@@ -17,7 +17,9 @@ def select_locale() -> str:
     chosen = session.get(LANGUAGE_KEY)
     if chosen in supported:
         return chosen
-    onboarding = current_onboarding() if session.get(SESSION_KEY) else None
+    # A client's language counts on client pages; support pages keep the default.
+    bound = session.get(SESSION_KEY) and request.blueprint not in ("support", "api")
+    onboarding = current_onboarding() if bound else None
     if onboarding is not None and onboarding.language in supported:
         return onboarding.language
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -8,9 +8,10 @@ from wizard.cli.nmbrs import nmbrs_group
 from wizard.cli.outbox import outbox_group
 from wizard.cli.purge import purge_command
 from wizard.cli.sandbox import sandbox_group
+from wizard.cli.support import support_group
 
 COMMANDS = (invite_group, connections_group, mail_group, nmbrs_group, sandbox_group, outbox_group,
-            keys_group, purge_command, demo_command)
+            keys_group, support_group, purge_command, demo_command)
 
 
 def register_commands(app) -> None:

@@ -2,11 +2,13 @@
 
 Migrates the embedded SQLite database, starts the companion services (the Nmbrs
 sandbox, the reference sync receiver and the outbox delivery worker), creates a
-demo invite, prints its link and serves the app with waitress.
+demo invite, prints its link and a support login (a demo admin with a generated
+password), and serves the app with waitress.
 """
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -17,7 +19,21 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from wizard.invites import create_invite
-from wizard.models import Actor
+from wizard.models import Actor, SupportRole
+from wizard.staff import create_user, find_user, set_password
+
+DEMO_ADMIN = "support@demo.example"
+
+
+def demo_support_login() -> tuple[str, str]:
+    """A demo admin with a freshly generated password (a new one on every demo start)."""
+    password = secrets.token_urlsafe(12)
+    user = find_user(DEMO_ADMIN)
+    if user is None:
+        create_user(email=DEMO_ADMIN, role=SupportRole.ADMIN, password=password)
+    else:
+        set_password(user, password)
+    return DEMO_ADMIN, password
 
 
 def start_background(args: list[str]) -> subprocess.Popen:
@@ -79,10 +95,13 @@ def demo_command(host: str, port: int, sandbox_port: int) -> None:
     children = [start(sandbox_port) for start in DEMO_SERVICES]
     link = create_invite(organisation="Demo Bakkerij B.V.", contact_email="hr@demo.example",
                          contact_name="Sanne de Vries", actor=Actor.SYSTEM).link
+    email, password = demo_support_login()
     click.echo("")
     click.echo(f"  Wizard:       {current_app.config['PUBLIC_URL']}/")
     click.echo(f"  Health:       {current_app.config['PUBLIC_URL']}/healthz")
     click.echo(f"  Invite link:  {link}")
+    click.echo(f"  Support:      {current_app.config['PUBLIC_URL']}/support/  "
+               f"(log in as {email} with password {password}; printed once, new on every start)")
     click.echo("")
     try:
         serve(current_app._get_current_object(), host=host, port=port, threads=8)

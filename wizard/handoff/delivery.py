@@ -22,6 +22,8 @@ from wizard.handoff.retention import purge_due
 from wizard.handoff.service import claim_due, record_delivered, record_failure
 from wizard.handoff.signing import signed_headers
 from wizard.mail import retry_due_emails
+from wizard.reminders import send_due_reminders
+from wizard.staff.sessions import purge_old_sessions
 from wizard.models import OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
@@ -76,9 +78,17 @@ def deliver_due(now: datetime | None = None, http: requests.Session | None = Non
     return outcomes
 
 
+def purge_support_records() -> None:
+    """Forget ended support sessions and old idempotency keys."""
+    from wizard.api.idempotency import purge_expired
+
+    purge_old_sessions()
+    purge_expired()
+
+
 def run_worker(once: bool = False, stop: threading.Event | None = None) -> Counter:
-    """Deliver hand-offs, retry due emails and purge until stopped (or, with ``once``,
-    until nothing is due)."""
+    """Deliver hand-offs, retry due emails, send due reminders and purge until stopped (or,
+    with ``once``, until nothing is due)."""
     stop = stop or threading.Event()
     total: Counter = Counter()
     while not stop.is_set():
@@ -89,6 +99,11 @@ def run_worker(once: bool = False, stop: threading.Event | None = None) -> Count
         emails = retry_due_emails()
         if emails.sent or emails.failed:
             log.info("email retries: %d sent, %d failed for good", len(emails.sent), len(emails.failed))
+        # Reminders to clients who stopped go out from here too (no cron job).
+        reminders = send_due_reminders()
+        if reminders.sent:
+            log.info("reminders: %d sent", len(reminders.sent))
+        purge_support_records()
         while not stop.is_set():
             batch = deliver_due()
             total += batch

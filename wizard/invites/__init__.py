@@ -9,6 +9,7 @@ from wizard.invites.links import (
 from wizard.invites.service import (
     Invite,
     InviteSummary,
+    copy_invite_link,
     create_invite,
     find_onboarding,
     invite_overview,
@@ -23,6 +24,7 @@ __all__ = [
     "InviteError",
     "InviteProblem",
     "InviteSummary",
+    "copy_invite_link",
     "create_invite",
     "find_onboarding",
     "invite_overview",

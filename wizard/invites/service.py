@@ -20,7 +20,7 @@ from wizard.journeys import (INVITE_MAIL_KIND, ReconnectionRefused, create_recon
                              plan_reconnection)
 from wizard.lifecycle import OnboardingError, create_onboarding
 from wizard.models import (Actor, JourneyKind, MailMessage, Onboarding, OnboardingStatus,
-                           record_event)
+                           SupportActor, record_event)
 from wizard.models.base import utcnow
 
 INVITE_KIND = "invite"
@@ -36,7 +36,7 @@ class Invite:
     email: MailMessage
 
 
-def _send(onboarding: Onboarding, actor: Actor, event_type: str) -> Invite:
+def _send(onboarding: Onboarding, actor: Actor | SupportActor, event_type: str) -> Invite:
     link = issue_invite_link(onboarding)
     record_event(onboarding, actor, event_type, expires_at=onboarding.expires_at.isoformat())
     email = send_onboarding_email(onboarding, INVITE_MAIL_KIND[onboarding.kind], link=link,
@@ -47,7 +47,7 @@ def _send(onboarding: Onboarding, actor: Actor, event_type: str) -> Invite:
 
 def create_invite(*, organisation: str, contact_email: str, contact_name: str | None = None,
                   language: str = "nl", profile: str = "payroll", expires_days: int | None = None,
-                  actor: Actor = Actor.SUPPORT) -> Invite:
+                  actor: Actor | SupportActor = Actor.SUPPORT) -> Invite:
     """Create an onboarding, issue its link and email it to the contact (commits)."""
     onboarding = create_onboarding(organisation=organisation, contact_email=contact_email,
                                    contact_name=contact_name, language=language, profile=profile,
@@ -56,7 +56,7 @@ def create_invite(*, organisation: str, contact_email: str, contact_name: str | 
 
 
 def resend_invite(onboarding: Onboarding, *, expires_days: int | None = None,
-                  actor: Actor = Actor.SUPPORT) -> Invite:
+                  actor: Actor | SupportActor = Actor.SUPPORT) -> Invite:
     """Email a new link; the previous link stops working. Extends an expiring onboarding."""
     if onboarding.status is OnboardingStatus.COMPLETED:
         raise OnboardingError("this onboarding is completed; there is nothing to invite to")
@@ -72,7 +72,8 @@ def resend_invite(onboarding: Onboarding, *, expires_days: int | None = None,
     return _send(onboarding, actor, "invite.resent")
 
 
-def invite_reconnection(onboarding: Onboarding, kind: JourneyKind, *, actor: Actor = Actor.SUPPORT,
+def invite_reconnection(onboarding: Onboarding, kind: JourneyKind, *,
+                        actor: Actor | SupportActor = Actor.SUPPORT,
                         expires_days: int | None = None) -> Invite:
     """Invite the client to give new credentials for a live connection (commits).
 
@@ -93,7 +94,25 @@ def invite_reconnection(onboarding: Onboarding, kind: JourneyKind, *, actor: Act
     return _send(journey, actor, "invite.sent")
 
 
-def revoke_invite(onboarding: Onboarding, *, actor: Actor = Actor.SUPPORT) -> None:
+def copy_invite_link(onboarding: Onboarding, *, actor: Actor | SupportActor = Actor.SUPPORT) -> str:
+    """A fresh link for support to pass on by hand, without an email (commits).
+
+    Issued like a resend's: every earlier link stops working, and unsent invite
+    emails are cancelled (their retry would replace this link). The link is
+    returned once and never stored.
+    """
+    if not onboarding.is_open:
+        raise OnboardingError("only an open invite has a link; resend an expired one instead")
+    link = issue_invite_link(onboarding)
+    for kind in INVITE_KINDS:
+        cancel_pending_emails(onboarding, kind)
+    record_event(onboarding, actor, "invite.link_copied",
+                 expires_at=onboarding.expires_at.isoformat())
+    db.session.commit()
+    return link
+
+
+def revoke_invite(onboarding: Onboarding, *, actor: Actor | SupportActor = Actor.SUPPORT) -> None:
     """Withdraw an invite: its link and any session on it stop working (commits)."""
     if onboarding.status is OnboardingStatus.COMPLETED:
         raise OnboardingError("this onboarding is completed and cannot be revoked")

@@ -39,7 +39,8 @@ def _fresh_invite_link(onboarding: Onboarding) -> dict:
 KINDS: dict[str, MailKind] = {
     name: MailKind(name, fresh=_fresh_invite_link, fresh_keys=("link",),
                    needs_open_onboarding=True, supersedes=True)
-    for name in ("invite", "switch_invite", "relink_invite")
+    # A reminder carries a fresh link too (the previous one stops working, as after a resend).
+    for name in ("invite", "switch_invite", "relink_invite", "reminder")
 }
 
 

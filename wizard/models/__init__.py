@@ -1,18 +1,25 @@
 """Database models. Import from here so every table is registered with the metadata."""
-from wizard.models.audit import Actor, AuditEvent, record_event
+from wizard.models.audit import Actor, AuditEvent, SupportActor, record_event
 from wizard.models.connection import EntitySnapshot, ValidationRun
 from wizard.models.credential import Credential
 from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import JourneyKind, Onboarding, OnboardingStatus
 from wizard.models.terms import TermsAcceptance
 from wizard.models.outbox import OutboxMessage, OutboxState
+from wizard.models.reminder import Reminder
+from wizard.models.support import (ApiKey, ApiScope, IdempotencyRecord, LoginThrottle, SupportRole,
+                                   SupportSession, SupportUser)
 
 __all__ = [
     "Actor",
+    "ApiKey",
+    "ApiScope",
     "AuditEvent",
     "Credential",
     "EntitySnapshot",
+    "IdempotencyRecord",
     "JourneyKind",
+    "LoginThrottle",
     "MailMessage",
     "MailState",
     "Onboarding",
@@ -20,6 +27,11 @@ __all__ = [
     "TermsAcceptance",
     "OutboxMessage",
     "OutboxState",
+    "Reminder",
+    "SupportActor",
+    "SupportRole",
+    "SupportSession",
+    "SupportUser",
     "ValidationRun",
     "record_event",
 ]

@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wizard.extensions import db
 from wizard.models.base import UTCDateTime, utcnow
 from wizard.models.onboarding import Onboarding
 
+if TYPE_CHECKING:
+    from wizard.models.support import ApiKey, SupportUser
+
 # Keys that would suggest a secret slipped into the details.
-_FORBIDDEN_DETAIL_KEYS = {"token", "password", "secret", "access_token", "refresh_token", "api_token"}
+_FORBIDDEN_DETAIL_KEYS = {"token", "password", "secret", "access_token", "refresh_token", "api_token",
+                          "link", "api_key"}
 
 
 class Actor(str, enum.Enum):
@@ -21,8 +27,21 @@ class Actor(str, enum.Enum):
     SYSTEM = "system"
 
 
+@dataclass(frozen=True)
+class SupportActor:
+    """A support action's author: a signed-in support user, or the CRM through an API key.
+
+    Service functions take it wherever they take an ``Actor``; the event is recorded
+    as ``Actor.SUPPORT`` with a reference to the user or key.
+    """
+
+    user_id: int | None = None
+    api_key_id: int | None = None
+
+
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_onboarding_type", "onboarding_id", "event_type"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     onboarding_id: Mapped[int | None] = mapped_column(ForeignKey("onboarding.id", ondelete="CASCADE"), index=True)
@@ -31,8 +50,14 @@ class AuditEvent(db.Model):
         db.Enum(Actor, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]))
     event_type: Mapped[str] = mapped_column(String(64), index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Which support user or API key acted (support events only).
+    support_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("support_user.id", ondelete="SET NULL"), index=True)
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_key.id", ondelete="SET NULL"))
 
     onboarding: Mapped[Onboarding | None] = relationship()
+    support_user: Mapped["SupportUser | None"] = relationship()
+    api_key: Mapped["ApiKey | None"] = relationship()
 
 
 def secret_looking_keys(mapping: dict) -> list[str]:
@@ -40,11 +65,23 @@ def secret_looking_keys(mapping: dict) -> list[str]:
     return sorted(_FORBIDDEN_DETAIL_KEYS.intersection(k.lower() for k in mapping))
 
 
-def record_event(onboarding: Onboarding | None, actor: Actor, event_type: str, **details) -> AuditEvent:
-    """Add an audit event to the session (the caller's transaction commits it)."""
+def record_event(onboarding: Onboarding | None, actor: Actor | SupportActor, event_type: str,
+                 **details) -> AuditEvent:
+    """Add an audit event to the session (the caller's transaction commits it).
+
+    The onboarding counts as updated; a client's event is also its last activity
+    (what support's list and the reminders go by).
+    """
     leaked = secret_looking_keys(details)
     if leaked:
         raise ValueError(f"audit details must not carry secrets: {leaked}")
-    event = AuditEvent(onboarding=onboarding, actor=actor, event_type=event_type, details=details)
+    by = actor if isinstance(actor, SupportActor) else SupportActor()
+    event = AuditEvent(onboarding=onboarding, actor=Actor.SUPPORT if isinstance(actor, SupportActor)
+                       else actor, event_type=event_type, details=details,
+                       support_user_id=by.user_id, api_key_id=by.api_key_id, occurred_at=utcnow())
     db.session.add(event)
+    if onboarding is not None:
+        onboarding.updated_at = event.occurred_at
+        if event.actor is Actor.CLIENT:
+            onboarding.last_activity_at = event.occurred_at
     return event

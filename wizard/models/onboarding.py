@@ -5,7 +5,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,6 +42,8 @@ class Onboarding(db.Model):
     they point at the first one (``parent``), whose public id is the connection's id."""
 
     __tablename__ = "onboarding"
+    # Support's list sorts and filters on these; the API pages through updated_at.
+    __table_args__ = (Index("ix_onboarding_updated_at_id", "updated_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, index=True, default=new_public_id)
@@ -68,13 +70,19 @@ class Onboarding(db.Model):
     # What the client answered per step, keyed by step name; read it through ``answers``.
     # Holds no secrets: credentials live encrypted in their own table.
     raw_answers: Mapped[dict] = mapped_column("answers", MutableDict.as_mutable(JSON), default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the client first and last opened a valid invite link (also in the audit trail).
     first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The step the client is on, as of their last change (kept by ``wizard.progress``).
+    current_step: Mapped[str | None] = mapped_column(String(32))
+    # The client's last action, or the creation: what "stalled" and the reminders go by.
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # Support can switch reminder emails off for one onboarding.
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped["Onboarding | None"] = relationship(remote_side=[id])
 

@@ -144,7 +144,7 @@ def validation_progress():
     """How far the running check is, for the page's script (JSON with the list so far)."""
     onboarding, step, response = _open_step("validation")
     if response is not None:
-        return jsonify(running=False), 409
+        return jsonify(running=False)  # not on the check (yet): nothing runs for the page
     context = step.context(onboarding)
     running = context["running"]
     if running is None:

@@ -37,3 +37,9 @@ machine = StepMachine(STEPS)
 def current_machine() -> StepMachine:
     """The app's step machine (tests may install another flow in ``app.extensions``)."""
     return current_app.extensions.get("step_machine", machine)
+
+
+def step_title(name: str) -> str:
+    """A step's title in the current language, by name (emails and support pages name steps)."""
+    step = current_machine().get(name or "")
+    return str(step.title) if step else (name or "")

@@ -1,0 +1,162 @@
+"""A journey's story in plain words, from its audit trail and its emails.
+
+Each audit event type has one sentence; details fill it in (never a secret: the
+audit trail refuses them). Support actions name the support user or API key.
+Emails come from ``mail_message`` (delivered to the mail server, or failed), so
+the timeline also says when the invite actually left.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from flask_babel import gettext as _, ngettext
+
+from wizard.extensions import db
+from wizard.models import (Actor, AuditEvent, MailMessage, MailState, Onboarding, TermsAcceptance,
+                           ValidationRun)
+from wizard.reporting.overview import missing_required
+from wizard.steps.flow import step_title
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    text: str
+    who: str
+    #: "ok", "bad" or "" (how the entry is marked, besides its words).
+    tone: str = ""
+
+
+def mail_kind_label(kind: str) -> str:
+    return {"invite": _("uitnodiging"), "relink_invite": _("uitnodiging voor nieuwe inloggegevens"),
+            "switch_invite": _("uitnodiging om over te stappen"), "completed": _("bevestiging"),
+            "reminder": _("herinnering")}.get(kind, kind)
+
+
+class _Story:
+    """Sentences for one onboarding; lookups (runs, acceptances) are loaded once."""
+
+    def __init__(self, onboarding: Onboarding):
+        self.runs = {run.id: run for run in db.session.scalars(
+            db.select(ValidationRun).filter_by(onboarding_id=onboarding.id))}
+        self.acceptances = list(db.session.scalars(
+            db.select(TermsAcceptance).filter_by(onboarding_id=onboarding.id)
+            .order_by(TermsAcceptance.accepted_at)))
+
+    def terms(self, event: AuditEvent) -> tuple[str, str]:
+        who = next((a.accepted_name for a in self.acceptances
+                    if a.version == event.details.get("version")
+                    and abs((a.accepted_at - event.occurred_at).total_seconds()) < 60), "")
+        return _("Voorwaarden %(version)s geaccepteerd door %(name)s",
+                 version=event.details.get("version", ""), name=who or _("de klant")), "ok"
+
+    def validation(self, event: AuditEvent) -> tuple[str, str]:
+        d = event.details
+        if d.get("failure") and not d.get("checked"):
+            return _("Controle niet gelukt: %(reason)s", reason=d["failure"]), "bad"
+        if d.get("required_ok"):
+            return _("Controle geslaagd: %(ok)s van %(checked)s rechten staan aan",
+                     ok=d.get("ok", 0), checked=d.get("checked", 0)), "ok"
+        run = self.runs.get(d.get("run_id"))
+        names = missing_required(run.checks) if run else tuple(d.get("failed", ()))
+        return ngettext("Controle: %(num)s verplicht recht ontbreekt: %(names)s",
+                        "Controle: %(num)s verplichte rechten ontbreken: %(names)s",
+                        len(names), names=", ".join(names)), "bad"
+
+
+def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str] | str]]:
+    return {
+        "onboarding.created": lambda e: (
+            _("Uitnodiging aangemaakt (profiel %(profile)s, taal %(language)s)",
+              profile=e.details.get("profile", ""), language=e.details.get("language", ""))
+            if e.details.get("kind") in (None, "new") else
+            _("Herkoppeling aangemaakt (%(kind)s)", kind=e.details["kind"])),
+        "invite.sent": lambda e: _("Uitnodiging verstuurd"),
+        "invite.resent": lambda e: _("Nieuwe link verstuurd; de vorige link werkt niet meer"),
+        "invite.link_copied": lambda e: _("Nieuwe link gekopieerd; de vorige link werkt niet meer"),
+        "invite.revoked": lambda e: (_("Ingetrokken: vervangen door een nieuwere herkoppeling")
+                                     if e.details.get("reason") == "superseded"
+                                     else _("Uitnodiging ingetrokken"), "bad"),
+        "invite.opened": lambda e: (_("Link voor het eerst geopend") if e.details.get("first")
+                                    else _("Link opnieuw geopend")),
+        "onboarding.started": lambda e: _("Begonnen aan de wizard"),
+        "terms.accepted": story.terms,
+        "step.completed": lambda e: (_("Stap afgerond: %(step)s",
+                                       step=step_title(e.details.get("step", ""))), "ok"),
+        "package.interest": lambda e: _("Koos een salarispakket dat we nog niet ondersteunen: "
+                                        "%(name)s", name=e.details.get("name", "")),
+        "credentials.stored": lambda e: _("Inloggegevens opgegeven (%(method)s)",
+                                          method=e.details.get("method", "")),
+        "credentials.domain_discovered": lambda e: _("Nmbrs-omgeving gevonden: %(domain)s",
+                                                     domain=e.details.get("domain", "")),
+        "validation.run": story.validation,
+        "entities.rechecked": lambda e: _("Bedrijvenlijst opnieuw opgehaald: %(count)s bedrijven",
+                                          count=e.details.get("companies_now", 0)),
+        "entities.selected": lambda e: ngettext("%(num)s bedrijf gekozen", "%(num)s bedrijven gekozen",
+                                                len(e.details.get("companies", ()))),
+        "entities.excess_access_accepted": lambda e: (_(
+            "AVG-waarschuwing bevestigd: %(selected)s van %(reachable)s bedrijven gekoppeld",
+            selected=e.details.get("selected_companies", 0),
+            reachable=e.details.get("reachable_companies", 0)), "bad"),
+        "onboarding.completed": lambda e: (_("Afgerond"), "ok"),
+        "onboarding.expired": lambda e: (_("Verlopen zonder af te ronden"), "bad"),
+        "handoff.queued": lambda e: _("Klaargezet voor de synchronisatie"),
+        "handoff.delivered": lambda e: (ngettext(
+            "Afgeleverd bij de synchronisatie (na %(num)s poging)",
+            "Afgeleverd bij de synchronisatie (na %(num)s pogingen)", e.details.get("attempts", 1)), "ok"),
+        "handoff.failed": lambda e: (_("Aflevering geweigerd (HTTP %(status)s)",
+                                       status=e.details.get("status") or "-"), "bad"),
+        "handoff.dead_lettered": lambda e: (_("Aflevering opgegeven na %(attempts)s pogingen",
+                                              attempts=e.details.get("attempts", 0)), "bad"),
+        "handoff.retried": lambda e: _("Aflevering opnieuw in de wachtrij gezet"),
+        "credentials.purged": lambda e: _("Opgeslagen inloggegevens gewist"),
+        "reconnection.started": lambda e: _("Herkoppeling gestart (%(kind)s)",
+                                            kind=e.details.get("kind", "")),
+        "reminder.sent": lambda e: (_("Herinnering verstuurd: de link verloopt binnenkort")
+                                    if e.details.get("slot") == "expiry" else
+                                    _("Herinnering verstuurd na %(days)s dagen zonder actie",
+                                      days=e.details.get("days", ""))),
+        "reminders.disabled": lambda e: _("Herinneringen uitgezet"),
+        "reminders.enabled": lambda e: _("Herinneringen aangezet"),
+    }
+
+
+def _who(event: AuditEvent) -> str:
+    if event.actor is Actor.CLIENT:
+        return _("klant")
+    if event.actor is Actor.SYSTEM:
+        return _("systeem")
+    if event.support_user is not None:
+        return event.support_user.email
+    if event.api_key is not None:
+        return _("API-sleutel %(name)s", name=event.api_key.name)
+    return _("support")
+
+
+def timeline(onboarding: Onboarding) -> list[TimelineEntry]:
+    """Everything that happened to this journey, oldest first."""
+    story = _Story(onboarding)
+    sentences = _sentences(story)
+    entries = []
+    events = db.session.scalars(
+        db.select(AuditEvent).filter_by(onboarding_id=onboarding.id)
+        .options(db.joinedload(AuditEvent.support_user), db.joinedload(AuditEvent.api_key))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id))
+    for event in events:
+        render = sentences.get(event.event_type)
+        said = render(event) if render else event.event_type
+        text, tone = said if isinstance(said, tuple) else (said, "")
+        entries.append(TimelineEntry(event.occurred_at, text, _who(event), tone))
+    for mail in db.session.scalars(db.select(MailMessage).filter_by(onboarding_id=onboarding.id)):
+        kind = mail_kind_label(mail.kind)
+        if mail.state is MailState.SENT and mail.sent_at:
+            entries.append(TimelineEntry(mail.sent_at, _("E-mail (%(kind)s) afgeleverd bij de "
+                                                         "mailserver", kind=kind), _("systeem"), "ok"))
+        elif mail.state is MailState.FAILED:
+            entries.append(TimelineEntry(mail.updated_at, _("E-mail (%(kind)s) niet afgeleverd: "
+                                                            "%(error)s", kind=kind,
+                                                            error=mail.last_error or "-"),
+                                         _("systeem"), "bad"))
+    return sorted(entries, key=lambda entry: entry.at)
