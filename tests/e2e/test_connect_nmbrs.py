@@ -182,3 +182,28 @@ def test_whole_path_on_a_phone(invited, browser, axe, nmbrs_sandbox, app):
         statuses = [o.status for o in Onboarding.query.all()]
     assert statuses == [OnboardingStatus.COMPLETED]
     context.close()
+
+
+def watch_a_slow_check(page, invited, nmbrs_sandbox):
+    through_package(page, invited)
+    login = nmbrs_sandbox.login("slow")
+    page.get_by_label("E-mailadres van de Nmbrs-login").fill(login.username)
+    page.get_by_label("API-token").fill(login.token)
+    page.get_by_role("button", name="Controleren").click()
+    expect(page.get_by_role("heading", name="Bezig met controleren")).to_be_visible()
+    expect(page.locator(".progress-count")).to_contain_text("van 22 gecontroleerd")
+    expect(page.get_by_role("heading", name="Alle verplichte rechten staan aan")).to_be_visible(
+        timeout=20_000)
+    expect(page.get_by_role("button", name="Volgende")).to_be_visible()
+
+
+def test_the_check_shows_its_progress_and_then_the_result(invited, audited_page, nmbrs_sandbox):
+    """A slow Nmbrs: the page says how far the check is and updates in place to the result."""
+    watch_a_slow_check(audited_page, invited, nmbrs_sandbox)
+
+
+def test_without_javascript_the_progress_page_refreshes_itself(invited, browser, nmbrs_sandbox):
+    """(axe needs JavaScript: the same pages are audited in the test above.)"""
+    context = browser.new_context(java_script_enabled=False)
+    watch_a_slow_check(context.new_page(), invited, nmbrs_sandbox)
+    context.close()

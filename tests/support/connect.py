@@ -25,6 +25,9 @@ def wait_for_checks(wizard, timeout: float = 30.0) -> None:
     """Wait until no check runs for this browser's onboarding (they run in the background)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        # The test client's requests share the test's session: forget what it read before,
+        # the runner writes in a session of its own.
+        db.session.expire_all()
         answer = wizard.client.get("/onboarding/validation/progress")
         if not (answer.is_json and answer.json.get("running")):
             db.session.expire_all()  # the runner wrote in a session of its own
