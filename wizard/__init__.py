@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_security_headers(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -67,6 +68,12 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api.bp)
     init_login(app)
     log_availability(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from wizard.security_headers import init_security_headers
+
+    init_security_headers(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

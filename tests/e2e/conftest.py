@@ -33,6 +33,12 @@ class AccessibilityAudit:
         self.findings: list[str] = []
         self.audited: list[str] = []
 
+    def note_policy_violation(self, message) -> None:
+        """The browser refused something our Content-Security-Policy does not allow."""
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.findings.append(f"CSP violation: {text[:300]}")
+
     def check(self, page) -> None:
         results = self.axe.run(page)
         self.audited.append(page.url)
@@ -56,6 +62,7 @@ def axe():
 def audited_page(page, axe):
     """A page that axe-core checks after every document it loads, automatically."""
     page.on("load", axe.check)
+    page.on("console", axe.note_policy_violation)
     yield page
     # A test may end right after its last page loaded: let Playwright deliver that page's
     # "load" event (and so its audit) before the findings are judged.

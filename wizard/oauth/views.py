@@ -22,14 +22,6 @@ PROBLEM_STATUS = {
 }
 
 
-@bp.after_request
-def no_referrer(response):
-    """The callback URL carries a code: it must not leak, nor be cached."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _failed(problem: str, status: int, onboarding=None):
     fallback = available_methods() if onboarding is not None and onboarding.kind is not \
         JourneyKind.SWITCH_TO_CONSENT else ()

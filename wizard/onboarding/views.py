@@ -24,14 +24,6 @@ INVITE_PROBLEM_STATUS = {
 }
 
 
-@bp.after_request
-def no_referrer(response):
-    """Nothing under the wizard may leak its URL to another site."""
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/i/<path:token>")
 def open_invite(token: str):
     """Exchange an invite token for a session, then go to a clean URL without the token."""

@@ -74,16 +74,6 @@ def require_login():
     return None
 
 
-@bp.after_request
-def private_pages(response):
-    """Support pages show personal data: never cached, never framed, no referrer."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 def admin_required(view):
     """Only admins manage support accounts and API keys."""
     @wraps(view)
