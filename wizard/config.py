@@ -94,6 +94,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SANDBOX_LATENCY", "SANDBOX_LATENCY", "0", False,
             "Seconds the local Nmbrs sandbox (`flask sandbox serve`, `make demo`) adds to every "
             "call, to feel a slow Nmbrs or benchmark the probe."),
+    Setting("SANDBOX_JITTER", "SANDBOX_JITTER", "0", False,
+            "Seconds by which the sandbox's added latency varies per call, either way "
+            "(`0.05` with latency `0.15`: 100–200 ms)."),
     Setting("SYNC_URL", "SYNC_URL", None, True,
             "URL of the sync backend's webhook that receives completed onboardings. "
             f"Development default: the demo receiver `{DEMO_SYNC_URL}`."),
@@ -204,6 +207,7 @@ def load_config(overrides: dict | None = None) -> dict:
             "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
             "NMBRS_PROBE_WORKERS": int(get("NMBRS_PROBE_WORKERS")),
             "SANDBOX_LATENCY": float(get("SANDBOX_LATENCY")),
+            "SANDBOX_JITTER": float(get("SANDBOX_JITTER")),
             "SYNC_TIMEOUT": float(get("SYNC_TIMEOUT")),
             "OUTBOX_POLL_SECONDS": float(get("OUTBOX_POLL_SECONDS")),
             "OUTBOX_LEASE_SECONDS": int(get("OUTBOX_LEASE_SECONDS")),
