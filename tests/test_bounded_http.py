@@ -86,3 +86,29 @@ def test_a_normal_reply_is_returned_whole(server):
                      max_bytes=100, timeout=(1, 5))
     assert response.status_code == 200 and response.content == b"hello"
     assert response.text == "hello"
+
+
+def drip_headers(conn):
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for _ in range(1000):
+        conn.sendall(b"X-Slow: a\r\n")
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("server", [drip_headers], indirect=True)
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline(server):
+    # Each header line comes well within the read timeout: only the deadline can end this.
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        fetch(requests.Session(), "GET", server.url, deadline=time.monotonic() + 1.0,
+              max_bytes=10_000, timeout=(1, 0.5))
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("server", [small], indirect=True)
+def test_a_reused_connection_is_watched_too(server):
+    session = requests.Session()
+    for _ in range(3):
+        response = fetch(session, "GET", server.url, deadline=time.monotonic() + 5,
+                         max_bytes=100, timeout=(1, 5))
+        assert response.content == b"hello"
