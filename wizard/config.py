@@ -88,7 +88,12 @@ SETTINGS: tuple[Setting, ...] = (
             f"`{NMBRS_PRODUCTION_SOAP_URL}`; development default the local sandbox "
             f"`{SANDBOX_SOAP_URL}`; Nmbrs' own sandbox is `https://api-sandbox.nmbrs.nl/soap/v3/`."),
     Setting("NMBRS_TIMEOUT", "NMBRS_TIMEOUT", "20", False,
-            "Read timeout in seconds for one Nmbrs call (connect timeout is 5 s)."),
+            "Seconds one Nmbrs call waits for data at a time (connect: 5 s); the call's "
+            "deadline caps it."),
+    Setting("NMBRS_CALL_DEADLINE", "NMBRS_CALL_DEADLINE", "10", False,
+            "Seconds one Nmbrs call may take in all, retries included."),
+    Setting("NMBRS_MAX_REPLY_MB", "NMBRS_MAX_REPLY_MB", "8", False,
+            "Largest Nmbrs reply read, in MB; a longer one is cut off and counts as not checked."),
     Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "6", False,
             "How many Nmbrs calls one validation run makes at once."),
     Setting("SANDBOX_LATENCY", "SANDBOX_LATENCY", "0", False,
@@ -205,6 +210,8 @@ def load_config(overrides: dict | None = None) -> dict:
             "MAIL_MAX_ATTEMPTS": int(get("MAIL_MAX_ATTEMPTS")),
             "MAIL_RETRY_SECONDS": int(get("MAIL_RETRY_SECONDS")),
             "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
+            "NMBRS_CALL_DEADLINE": float(get("NMBRS_CALL_DEADLINE")),
+            "NMBRS_MAX_REPLY_MB": float(get("NMBRS_MAX_REPLY_MB")),
             "NMBRS_PROBE_WORKERS": int(get("NMBRS_PROBE_WORKERS")),
             "SANDBOX_LATENCY": float(get("SANDBOX_LATENCY")),
             "SANDBOX_JITTER": float(get("SANDBOX_JITTER")),
