@@ -14,6 +14,7 @@ real), then sent back as the mode of its operation says:
 ``drip_headers``  the status line, then one header line every ``drip_seconds``
 ``oversized``     a 200 text/xml envelope that never ends (up to ``flood_bytes``)
 ``canary``        a complete, well-formed reply of the right shape whose values are canaries
+``canary_in_ids`` the same, with canaries where numbers belong (zeep cannot convert them)
 
 ``delay`` seconds pass before any answer. ``sent`` counts the bytes each mode managed to write (to see how much a client read).
 """
@@ -40,15 +41,19 @@ def envelope(inner: str) -> bytes:
             f"<soap:Body>{inner}</soap:Body></soap:Envelope>").encode()
 
 
-def canary_reply(service: str, operation: str) -> bytes:
-    """A reply of the right shape for any operation, every text field a canary."""
+def canary_reply(service: str, operation: str, *, in_ids: bool = False) -> bytes:
+    """A reply of the right shape for any operation, every text field a canary (and every
+    number too, with ``in_ids``)."""
     spec = contract.operation(service, operation)
     ns = contract.namespace(service)
     result = ""
     if spec.result:
         base, _ = contract.split_type(spec.result)
         item = contract.array_item(base)
-        result = f"<{operation}Result>{_fake(item or base, item is not None)}</{operation}Result>"
+        fake = _fake(item or base, item is not None)
+        if in_ids:
+            fake = fake.replace(">7<", f">{CANARY_NAME} {CANARY_BSN}<")
+        result = f"<{operation}Result>{fake}</{operation}Result>"
     return envelope(f'<{operation}Response xmlns="{ns}">{result}</{operation}Response>')
 
 
@@ -193,6 +198,10 @@ class HostileNmbrs:
     def _canary(self, conn, service, operation, status, data):
         return self._send(conn, "200 OK", "text/xml; charset=utf-8",
                           canary_reply(service, operation))
+
+    def _canary_in_ids(self, conn, service, operation, status, data):
+        return self._send(conn, "200 OK", "text/xml; charset=utf-8",
+                          canary_reply(service, operation, in_ids=True))
 
     def _drip_body(self, conn, service, operation, status, data):
         conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
