@@ -94,8 +94,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds one Nmbrs call may take in all, retries included."),
     Setting("NMBRS_MAX_REPLY_MB", "NMBRS_MAX_REPLY_MB", "8", False,
             "Largest Nmbrs reply read, in MB; a longer one is cut off and counts as not checked."),
-    Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "6", False,
-            "How many Nmbrs calls one validation run makes at once."),
+    Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "16", False,
+            "Budget of one validation run: at most this many Nmbrs calls in flight at once "
+            "(each starts as soon as its inputs are known)."),
+    Setting("NMBRS_VALIDATION_DEADLINE", "NMBRS_VALIDATION_DEADLINE", "20", False,
+            "Seconds one validation run may take; rights not checked by then show as "
+            "\"could not be checked\"."),
     Setting("SANDBOX_LATENCY", "SANDBOX_LATENCY", "0", False,
             "Seconds the local Nmbrs sandbox (`flask sandbox serve`, `make demo`) adds to every "
             "call, to feel a slow Nmbrs or benchmark the probe."),
@@ -213,6 +217,7 @@ def load_config(overrides: dict | None = None) -> dict:
             "NMBRS_CALL_DEADLINE": float(get("NMBRS_CALL_DEADLINE")),
             "NMBRS_MAX_REPLY_MB": float(get("NMBRS_MAX_REPLY_MB")),
             "NMBRS_PROBE_WORKERS": int(get("NMBRS_PROBE_WORKERS")),
+            "NMBRS_VALIDATION_DEADLINE": float(get("NMBRS_VALIDATION_DEADLINE")),
             "SANDBOX_LATENCY": float(get("SANDBOX_LATENCY")),
             "SANDBOX_JITTER": float(get("SANDBOX_JITTER")),
             "SYNC_TIMEOUT": float(get("SYNC_TIMEOUT")),

@@ -130,19 +130,21 @@ class NmbrsClient:
     """zeep clients for the four services, aimed at ``base_url``, sharing one pooled session.
 
     ``timeout`` bounds each wait for data, ``call_deadline`` a whole call (all attempts),
-    ``max_reply_bytes`` the size of one reply; ``workers`` is how many calls one validation
-    run may have in flight (its default concurrency budget).
+    ``max_reply_bytes`` the size of one reply. A run of calls (``wizard.nmbrs.run``: a
+    validation, a re-read of the companies) has by default ``workers`` calls in flight at
+    most and ends ``run_deadline`` seconds after it starts.
     """
 
     def __init__(self, base_url: str = NMBRS_PRODUCTION_SOAP_URL, *, timeout: float = 20.0,
                  connect_timeout: float = CONNECT_TIMEOUT, workers: int = 6, retries: int = 2,
                  backoff: float = 0.2, call_deadline: float = 10.0,
-                 max_reply_bytes: int = 8 * MEGABYTE):
+                 max_reply_bytes: int = 8 * MEGABYTE, run_deadline: float = 20.0):
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.workers = max(1, workers)
         self.retries = retries
         self.backoff = backoff
         self.call_deadline = call_deadline
+        self.run_deadline = run_deadline
         self.max_reply_bytes = max_reply_bytes
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=len(contract.SERVICES),
@@ -235,6 +237,7 @@ def _client_settings(config: Mapping) -> dict:
     return {"timeout": float(config["NMBRS_TIMEOUT"]),
             "workers": int(config["NMBRS_PROBE_WORKERS"]),
             "call_deadline": float(config["NMBRS_CALL_DEADLINE"]),
+            "run_deadline": float(config["NMBRS_VALIDATION_DEADLINE"]),
             "max_reply_bytes": int(float(config["NMBRS_MAX_REPLY_MB"]) * MEGABYTE)}
 
 
