@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from wizard.connection.entities import store_snapshot
-from wizard.connection.method import INCONCLUSIVE_FAILURES, NoCredentials
+from wizard.connection.method import INCONCLUSIVE_FAILURES, CheckStatus, NoCredentials
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import credentials_method
 from wizard.extensions import db
@@ -42,7 +42,7 @@ def run_validation(onboarding: Onboarding, actor: Actor = Actor.CLIENT) -> Valid
     if report.reach is not None:
         store_snapshot(onboarding, report.reach, source="validation")
 
-    if not report.authenticated and report.failure in INCONCLUSIVE_FAILURES:
+    if not report.authenticated and report.failure in INCONCLUSIVE_FAILURES or _inconclusive(run):
         pass  # the provider could not be asked: the previous verdict (if any) stands
     elif run.required_ok:
         onboarding.answers.record("validation", run_id=run.id, required_ok=True, checked=run.checked,
@@ -53,6 +53,13 @@ def run_validation(onboarding: Onboarding, actor: Actor = Actor.CLIENT) -> Valid
                  required_ok=run.required_ok, checked=run.checked, ok=run.ok_count,
                  failed=[check["name"] for check in run.failed], failure=run.failure)
     return run
+
+
+def _inconclusive(run: ValidationRun) -> bool:
+    """No required right is missing, but some could not be checked: this run proves nothing."""
+    required = [check for check in run.failed if check["required"]]
+    return bool(required) and all(check["status"] == CheckStatus.UNCHECKED.value
+                                  for check in required)
 
 
 def _runs_for_current_credentials(onboarding: Onboarding):
