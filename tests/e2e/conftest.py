@@ -32,9 +32,14 @@ class AccessibilityAudit:
         self.axe = Axe()
         self.findings: list[str] = []
         self.audited: list[str] = []
+        self.running = 0
 
     def check(self, page) -> None:
-        results = self.axe.run(page)
+        self.running += 1
+        try:
+            results = self.axe.run(page)
+        finally:
+            self.running -= 1
         self.audited.append(page.url)
         for violation in results.response["violations"]:
             if violation["impact"] in BLOCKING_IMPACTS:
@@ -56,4 +61,8 @@ def axe():
 def audited_page(page, axe):
     """A page that axe-core checks after every document it loads, automatically."""
     page.on("load", axe.check)
-    return page
+    yield page
+    # A check runs in Playwright's event dispatch and may still be busy when the test ends
+    # (slow under load): let it finish before the audit counts the pages it checked.
+    while axe.running and not page.is_closed():
+        page.wait_for_timeout(50)
