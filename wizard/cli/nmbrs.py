@@ -41,7 +41,7 @@ def _read_token(token: str | None) -> str:
 @click.option("--base-url", default=None, help="SOAP base URL (default: WIZARD_NMBRS_SOAP_URL).")
 @click.option("--profile", "profile_name", default=DEFAULT_PROFILE, show_default=True,
               type=click.Choice(available_profiles()))
-@click.option("--workers", type=int, default=None, help="Calls at once (default from config).")
+@click.option("--workers", type=int, default=None, help="Calls in flight at most (default WIZARD_NMBRS_PROBE_WORKERS).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @with_appcontext
 def probe(username: str, token: str | None, domain: str | None, base_url: str | None,
