@@ -105,3 +105,10 @@ def test_the_validation_after_the_login_check_does_not_repeat_environment_get(
     assert environment["status"] == "ok" and environment["ms"] > 0
     run_check(wizard)
     assert asked() == before + 2          # a later check asks again
+
+
+def test_every_kind_that_says_nothing_about_rights_is_inconclusive_for_the_wizard():
+    from wizard.connection.method import INCONCLUSIVE_FAILURES
+    from wizard.nmbrs.errors import INCONCLUSIVE_KINDS
+
+    assert {kind.value for kind in INCONCLUSIVE_KINDS} <= INCONCLUSIVE_FAILURES
