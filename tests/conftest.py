@@ -236,10 +236,10 @@ class NmbrsSandboxServer(ThreadedServer):
     ``register_client``), ``state.gateway`` (``limit``) and ``state.clock`` (``advance``).
     """
 
-    def __init__(self, latency: float = 0.0, threads: int = 16):
+    def __init__(self, latency: float = 0.0, threads: int = 16, jitter: float = 0.0):
         from wizard.sandbox import make_sandbox_app
 
-        self.app = make_sandbox_app(latency=latency)
+        self.app = make_sandbox_app(latency=latency, jitter=jitter)
         self.state = self.app.extensions["nmbrs_sandbox"]
         super().__init__(self.app, threads=threads)
         self.soap_url = f"{self.url}/soap/v3/"

@@ -18,6 +18,7 @@ class RawServer:
         self.sock.listen()
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
         self.behaviour = behaviour
+        self.accepted = 0
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
@@ -26,6 +27,7 @@ class RawServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
+            self.accepted += 1
             threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
     def _answer(self, conn):
@@ -86,3 +88,40 @@ def test_a_normal_reply_is_returned_whole(server):
                      max_bytes=100, timeout=(1, 5))
     assert response.status_code == 200 and response.content == b"hello"
     assert response.text == "hello"
+
+
+def drip_headers(conn):
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for _ in range(1000):
+        conn.sendall(b"X-Slow: a\r\n")
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("server", [drip_headers], indirect=True)
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline(server):
+    # Each header line comes well within the read timeout: only the deadline can end this.
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        fetch(requests.Session(), "GET", server.url, deadline=time.monotonic() + 1.0,
+              max_bytes=10_000, timeout=(1, 0.5))
+    assert time.monotonic() - started < 3
+
+
+def hello_then_drip_headers(conn):
+    # Keeps the connection open: the second request on it gets its headers dripped.
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello")
+    conn.recv(65536)
+    drip_headers(conn)
+
+
+@pytest.mark.parametrize("server", [hello_then_drip_headers], indirect=True)
+def test_a_reused_connection_is_watched_too(server):
+    session = requests.Session()
+    response = fetch(session, "GET", server.url, deadline=time.monotonic() + 5, max_bytes=100,
+                     timeout=(1, 5))
+    assert response.content == b"hello"
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        fetch(session, "GET", server.url, deadline=time.monotonic() + 1.0, max_bytes=10_000,
+              timeout=(1, 0.5))
+    assert time.monotonic() - started < 3 and server.accepted == 1

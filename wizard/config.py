@@ -93,9 +93,18 @@ SETTINGS: tuple[Setting, ...] = (
             f"`{NMBRS_PRODUCTION_SOAP_URL}`; development default the local sandbox "
             f"`{SANDBOX_SOAP_URL}`; Nmbrs' own sandbox is `https://api-sandbox.nmbrs.nl/soap/v3/`."),
     Setting("NMBRS_TIMEOUT", "NMBRS_TIMEOUT", "20", False,
-            "Read timeout in seconds for one Nmbrs call (connect timeout is 5 s)."),
-    Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "6", False,
-            "How many Nmbrs calls one validation run makes at once."),
+            "Seconds one Nmbrs call waits for data at a time (connect: 5 s); the call's "
+            "deadline caps it."),
+    Setting("NMBRS_CALL_DEADLINE", "NMBRS_CALL_DEADLINE", "10", False,
+            "Seconds one Nmbrs call may take in all, retries included."),
+    Setting("NMBRS_MAX_REPLY_MB", "NMBRS_MAX_REPLY_MB", "8", False,
+            "Largest Nmbrs reply read, in MB; a longer one is cut off and counts as not checked."),
+    Setting("NMBRS_PROBE_WORKERS", "NMBRS_PROBE_WORKERS", "16", False,
+            "Budget of one validation run: at most this many Nmbrs calls in flight at once "
+            "(each starts as soon as its inputs are known)."),
+    Setting("NMBRS_VALIDATION_DEADLINE", "NMBRS_VALIDATION_DEADLINE", "20", False,
+            "Seconds one validation run may take; rights not checked by then show as "
+            "\"could not be checked\"."),
     Setting("VALIDATION_WORKERS", "VALIDATION_WORKERS", "4", False,
             "Validation runs one web process carries out at once, in the background (pages "
             "never wait for Nmbrs; more runs queue)."),
@@ -137,6 +146,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SANDBOX_LATENCY", "SANDBOX_LATENCY", "0", False,
             "Seconds the local Nmbrs sandbox (`flask sandbox serve`, `make demo`) adds to every "
             "call, to feel a slow Nmbrs or benchmark the probe."),
+    Setting("SANDBOX_JITTER", "SANDBOX_JITTER", "0", False,
+            "Seconds by which the sandbox's added latency varies per call, either way "
+            "(`0.05` with latency `0.15`: 100–200 ms)."),
     Setting("SYNC_URL", "SYNC_URL", None, True,
             "URL of the sync backend's webhook that receives completed onboardings. "
             f"Development default: the demo receiver `{DEMO_SYNC_URL}`."),
@@ -275,9 +287,13 @@ def load_config(overrides: dict | None = None) -> dict:
             "MAIL_MAX_ATTEMPTS": int(get("MAIL_MAX_ATTEMPTS")),
             "MAIL_RETRY_SECONDS": int(get("MAIL_RETRY_SECONDS")),
             "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
+            "NMBRS_CALL_DEADLINE": float(get("NMBRS_CALL_DEADLINE")),
+            "NMBRS_MAX_REPLY_MB": float(get("NMBRS_MAX_REPLY_MB")),
             "NMBRS_PROBE_WORKERS": int(get("NMBRS_PROBE_WORKERS")),
             "VALIDATION_WORKERS": int(get("VALIDATION_WORKERS")),
+            "NMBRS_VALIDATION_DEADLINE": float(get("NMBRS_VALIDATION_DEADLINE")),
             "SANDBOX_LATENCY": float(get("SANDBOX_LATENCY")),
+            "SANDBOX_JITTER": float(get("SANDBOX_JITTER")),
             "SYNC_TIMEOUT": float(get("SYNC_TIMEOUT")),
             "OUTBOX_POLL_SECONDS": float(get("OUTBOX_POLL_SECONDS")),
             "OUTBOX_LEASE_SECONDS": int(get("OUTBOX_LEASE_SECONDS")),

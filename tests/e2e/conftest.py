@@ -32,6 +32,7 @@ class AccessibilityAudit:
         self.axe = Axe()
         self.findings: list[str] = []
         self.audited: list[str] = []
+        self.running = 0
 
     def note_policy_violation(self, message) -> None:
         """The browser refused something our Content-Security-Policy does not allow."""
@@ -40,7 +41,11 @@ class AccessibilityAudit:
             self.findings.append(f"CSP violation: {text[:300]}")
 
     def check(self, page) -> None:
-        results = self.axe.run(page)
+        self.running += 1
+        try:
+            results = self.axe.run(page)
+        finally:
+            self.running -= 1
         self.audited.append(page.url)
         for violation in results.response["violations"]:
             if violation["impact"] in BLOCKING_IMPACTS:
@@ -64,8 +69,10 @@ def audited_page(page, axe):
     page.on("load", axe.check)
     page.on("console", axe.note_policy_violation)
     yield page
-    # A test may end right after its last page loaded: let Playwright deliver that page's
-    # "load" event (and so its audit) before the findings are judged.
+    # A check runs in Playwright's event dispatch and may still be busy when the test ends
+    # (slow under load): let it finish before the audit counts the pages it checked.
     if not page.is_closed():
         page.wait_for_load_state("load")
-        page.evaluate("0")
+        page.evaluate("0")  # lets Playwright deliver a "load" event still queued
+    while axe.running and not page.is_closed():
+        page.wait_for_timeout(50)

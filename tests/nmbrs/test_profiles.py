@@ -78,6 +78,12 @@ def test_the_only_write_is_probed_with_an_absent_employee():
     assert dict(writes[0].args)["EmployeeId"] == "absent_employee"
 
 
+def test_company_wide_reads_are_probed_on_the_smallest_company():
+    heavy = [op for name in available_profiles() for op in load_profile(name).operations
+             if "_GetAll_AllEmployeesByCompany" in op.operation]
+    assert len(heavy) == 14 and {dict(op.args)["CompanyID"] for op in heavy} == {"small_company"}
+
+
 def test_unknown_profile_is_a_key_error():
     with pytest.raises(KeyError, match="available: employee-app, payroll, reviews"):
         load_profile("holidays")
@@ -95,6 +101,9 @@ def test_unknown_profile_is_a_key_error():
      "unknown probe source"),
     ({"service": "CompanyService", "operation": "List_GetAll", "required": True,
       "purpose": {"nl": "x"}}, "nl and en"),
+    ({"service": "EmployeeService", "operation": "Salary_GetAll_AllEmployeesByCompany",
+      "required": True, "purpose": {"nl": "x", "en": "x"}, "args": {"CompanyID": "company"}},
+     "small_company only"),
 ])
 def test_inconsistent_profile_entries_are_refused(entry, message):
     with pytest.raises(ProfileError, match=message):

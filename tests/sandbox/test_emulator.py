@@ -182,6 +182,37 @@ def test_global_latency_slows_every_call():
         server.stop()
 
 
+def test_latency_jitter_spreads_each_call_within_its_bounds(monkeypatch):
+    from wizard.sandbox import make_sandbox_app
+
+    app = make_sandbox_app(latency=0.15, jitter=0.05)
+    login = app.extensions["nmbrs_sandbox"].login("full")
+    ns = NS.format("DebtorService")
+    envelope = (f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+                f'<soap:Header><AuthHeaderWithDomain xmlns="{ns}"><Username>{login.username}'
+                f'</Username><Token>{login.token}</Token></AuthHeaderWithDomain></soap:Header>'
+                f'<soap:Body><List_GetAll xmlns="{ns}"/></soap:Body></soap:Envelope>')
+    slept = []
+    monkeypatch.setattr("wizard.sandbox.app.time.sleep", slept.append)
+    client = app.test_client()
+    for _ in range(200):
+        assert client.post("/soap/v3/DebtorService.asmx", data=envelope,
+                           headers=POST_HEADERS).status_code == 200
+    assert len(slept) == 200 and all(0.1 <= delay <= 0.2 for delay in slept)
+    assert min(slept) < 0.11 and max(slept) > 0.19 and len(set(slept)) > 150
+
+
+def test_serve_takes_latency_and_jitter_from_options(runner, monkeypatch):
+    served = {}
+    monkeypatch.setattr("waitress.serve", lambda app, **kwargs: served.update(app=app, **kwargs))
+    result = runner.invoke(args=["sandbox", "serve", "--port", "5999", "--latency", "0.15",
+                                 "--jitter", "0.05"])
+    assert result.exit_code == 0, result.output
+    state = served["app"].extensions["nmbrs_sandbox"]
+    assert (state.latency, state.jitter) == (0.15, 0.05) and served["port"] == 5999
+    assert "latency 0.15 s ± 0.05 s" in result.output
+
+
 def test_logins_command_lists_consent_accounts_demo_client_and_keys(runner):
     import json
 

@@ -10,12 +10,12 @@ from flask.cli import with_appcontext
 
 from wizard.nmbrs import (
     DEFAULT_PROFILE,
-    NmbrsClient,
     NmbrsCredentials,
     available_profiles,
     nmbrs_client,
     probe_permissions,
 )
+from wizard.nmbrs.client import client_from_config
 
 TOKEN_ENV = "NMBRS_TOKEN"
 
@@ -41,7 +41,7 @@ def _read_token(token: str | None) -> str:
 @click.option("--base-url", default=None, help="SOAP base URL (default: WIZARD_NMBRS_SOAP_URL).")
 @click.option("--profile", "profile_name", default=DEFAULT_PROFILE, show_default=True,
               type=click.Choice(available_profiles()))
-@click.option("--workers", type=int, default=None, help="Calls at once (default from config).")
+@click.option("--workers", type=int, default=None, help="Calls in flight at most (default WIZARD_NMBRS_PROBE_WORKERS).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @with_appcontext
 def probe(username: str, token: str | None, domain: str | None, base_url: str | None,
@@ -52,10 +52,7 @@ def probe(username: str, token: str | None, domain: str | None, base_url: str | 
     operation is not; 2: the login failed or Nmbrs could not be reached.
     """
     credentials = NmbrsCredentials(username.strip(), _read_token(token).strip(), domain or None)
-    config = current_app.config
-    client = (NmbrsClient(base_url, timeout=float(config["NMBRS_TIMEOUT"]),
-                          workers=int(config["NMBRS_PROBE_WORKERS"]))
-              if base_url else nmbrs_client())
+    client = client_from_config(current_app.config, base_url) if base_url else nmbrs_client()
     report = probe_permissions(credentials, profile_name, client=client, workers=workers)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))

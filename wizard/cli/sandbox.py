@@ -23,18 +23,24 @@ def sandbox_group() -> None:
 @click.option("--port", default=5001, show_default=True, type=int)
 @click.option("--latency", type=float, default=None,
               help="Seconds added to every call (default WIZARD_SANDBOX_LATENCY).")
+@click.option("--jitter", type=float, default=None,
+              help="Each call's latency varies by up to this many seconds either way "
+                   "(default WIZARD_SANDBOX_JITTER).")
 @click.option("--threads", default=16, show_default=True, type=int)
 @with_appcontext
-def serve(host: str, port: int, latency: float | None, threads: int) -> None:
+def serve(host: str, port: int, latency: float | None, jitter: float | None,
+          threads: int) -> None:
     """Serve the emulator: SOAP at /soap/v3/, identity server at /connect/..., REST at /api/."""
     from waitress import serve as waitress_serve
 
     if latency is None:
         latency = float(current_app.config["SANDBOX_LATENCY"])
-    click.echo(f"Nmbrs sandbox on http://{host}:{port}/ - SOAP /soap/v3/ (latency {latency:g} s), "
-               "identity server /.well-known/openid-configuration, REST /api/")
-    waitress_serve(make_sandbox_app(latency=latency), host=host, port=port, threads=threads,
-                   _quiet=True)
+    if jitter is None:
+        jitter = float(current_app.config["SANDBOX_JITTER"])
+    click.echo(f"Nmbrs sandbox on http://{host}:{port}/ - SOAP /soap/v3/ (latency {latency:g} s "
+               f"± {jitter:g} s), identity server /.well-known/openid-configuration, REST /api/")
+    waitress_serve(make_sandbox_app(latency=latency, jitter=jitter), host=host, port=port,
+                   threads=threads, _quiet=True)
 
 
 def scenario_lines(indent: str = "") -> list[str]:

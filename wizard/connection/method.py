@@ -28,8 +28,8 @@ class CheckStatus(str, Enum):
 
 
 #: Run failures that say nothing about the credentials: an earlier verdict stands, retry later.
-INCONCLUSIVE_FAILURES = frozenset({"timeout", "unreachable", "malformed_response", "unknown",
-                                   "login_security", "throttled"})
+INCONCLUSIVE_FAILURES = frozenset({"timeout", "unreachable", "malformed_response", "truncated",
+                                   "too_large", "unknown", "login_security", "throttled"})
 
 
 @dataclass(frozen=True)

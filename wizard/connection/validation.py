@@ -18,7 +18,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from wizard.connection.entities import store_snapshot
-from wizard.connection.method import INCONCLUSIVE_FAILURES, Check, CheckReport, NoCredentials
+from wizard.connection.method import (INCONCLUSIVE_FAILURES, Check, CheckReport, CheckStatus,
+                                      NoCredentials)
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import credentials_method
 from wizard.extensions import db
@@ -136,7 +137,8 @@ def _finish(onboarding: Onboarding, run: ValidationRun, report: CheckReport, dur
     run.finished_at = utcnow()
     if report.reach is not None:
         store_snapshot(onboarding, report.reach, source="validation")
-    if not report.authenticated and report.failure in INCONCLUSIVE_FAILURES | {INTERRUPTED}:
+    if (not report.authenticated and report.failure in INCONCLUSIVE_FAILURES | {INTERRUPTED}
+            or _inconclusive(run)):
         pass  # the provider could not be asked: the previous verdict (if any) stands
     elif run.required_ok:
         onboarding.answers.record("validation", run_id=run.id, required_ok=True, checked=run.checked,
@@ -146,6 +148,13 @@ def _finish(onboarding: Onboarding, run: ValidationRun, report: CheckReport, dur
     record_event(onboarding, actor, "validation.run", run_id=run.id, method=run.method,
                  required_ok=run.required_ok, checked=run.checked, ok=run.ok_count,
                  failed=[check["name"] for check in run.failed], failure=run.failure)
+
+
+def _inconclusive(run: ValidationRun) -> bool:
+    """No required right is missing, but some could not be checked: this run proves nothing."""
+    required = [check for check in run.failed if check["required"]]
+    return bool(required) and all(check["status"] == CheckStatus.UNCHECKED.value
+                                  for check in required)
 
 
 def is_stale(run: ValidationRun) -> bool:

@@ -3,8 +3,10 @@
 Nmbrs reports errors as plain ASMX SOAP faults whose text carries the Nmbrs
 code after the inner-exception arrow: ``... ---> 1002: Unauthorized access``.
 Transport trouble (timeouts, refused connections, HTML error pages) and
-responses zeep cannot read get their own kinds. No message built here ever
-contains the API token.
+answers that are not a whole SOAP envelope of the expected shape (cut off,
+too large, something else) get their own kinds: they mean "could not be
+checked", never "not allowed". No message built here ever contains the API
+token or anything from a reply's data.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from enum import Enum
 import requests
 from lxml import etree
 from zeep import exceptions as zeep_exceptions
+
+from wizard.bounded_http import ReplyTooLarge
 
 CODE_PATTERN = re.compile(r"--->\s*(\d{4,5})\s*:")
 INVALID_COMBINATION = "invalid combination"
@@ -31,6 +35,8 @@ class FaultKind(str, Enum):
     TIMEOUT = "timeout"
     UNREACHABLE = "unreachable"
     MALFORMED_RESPONSE = "malformed_response"
+    TRUNCATED = "truncated"
+    TOO_LARGE = "too_large"
 
 
 CODE_KINDS = {
@@ -47,8 +53,12 @@ CODE_KINDS = {
     9999: FaultKind.UNKNOWN,
 }
 
-# Worth one more try: Nmbrs says 1006 usually passes on retry; gateways hiccup.
-TRANSIENT_KINDS = frozenset({FaultKind.LOGIN_SECURITY, FaultKind.UNREACHABLE})
+# Worth one more try: Nmbrs says 1006 usually passes on retry; gateways and networks hiccup.
+TRANSIENT_KINDS = frozenset({FaultKind.LOGIN_SECURITY, FaultKind.UNREACHABLE, FaultKind.TRUNCATED})
+#: Nmbrs could not be asked, or its answer could not be read: says nothing about rights.
+INCONCLUSIVE_KINDS = frozenset({FaultKind.UNKNOWN, FaultKind.TIMEOUT, FaultKind.UNREACHABLE,
+                                FaultKind.MALFORMED_RESPONSE, FaultKind.TRUNCATED,
+                                FaultKind.TOO_LARGE, FaultKind.LOGIN_SECURITY})
 
 
 class NmbrsError(Exception):
@@ -65,6 +75,15 @@ class NmbrsError(Exception):
     def transient(self) -> bool:
         """Whether repeating the same call may well succeed."""
         return self.kind in TRANSIENT_KINDS
+
+
+class UnusableReply(Exception):
+    """An HTTP answer that is not a usable SOAP reply; ``reason`` names its shape, never its data."""
+
+    def __init__(self, kind: FaultKind, reason: str):
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
 
 
 def _redact(text: str, secret: str | None) -> str:
@@ -90,6 +109,15 @@ def translate(exc: BaseException, operation: str, token: str | None) -> NmbrsErr
         summary = CODE_PATTERN.split(text, maxsplit=1)[-1].strip() if code else text.strip()
         message = f"Nmbrs refused {operation}: {code or '-'} {summary}"[:300]
         return NmbrsError(kind, _redact(message, token), code=code, operation=operation)
+    if isinstance(exc, UnusableReply):
+        return NmbrsError(exc.kind, f"Nmbrs' answer to {operation} {exc.reason}",
+                          operation=operation)
+    if isinstance(exc, ReplyTooLarge):
+        return NmbrsError(FaultKind.TOO_LARGE, f"Nmbrs' answer to {operation} was larger than "
+                          "allowed; it was not read", operation=operation)
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return NmbrsError(FaultKind.TRUNCATED, f"Nmbrs' answer to {operation} broke off",
+                          operation=operation)
     if isinstance(exc, requests.Timeout):
         return NmbrsError(FaultKind.TIMEOUT, f"Nmbrs did not answer {operation} in time",
                           operation=operation)

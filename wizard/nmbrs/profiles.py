@@ -30,9 +30,11 @@ DEFAULT_PROFILE = "payroll"
 # Probe sources. "Real" ones come from the login's own data; ``absent_*`` ones are
 # ids that cannot exist, so Nmbrs can only answer with its rights check or a 2xxx.
 SOURCES = {
-    "debtor": "a debtor the login can see (the one owning the probe company)",
-    "company": "the smallest of the first few companies the login can see",
-    "employee": "an employee of that company",
+    "debtor": "the first debtor the login can see",
+    "company": "the first company the login can see (known soonest)",
+    "small_company": "the smallest of the first few companies the login can see (for the "
+                     "company-wide reads, which return every employee's history)",
+    "employee": "an employee of the first company that has one, else of the smallest",
     "employee_type": "the first employee type (EmployeeType_GetList)",
     "run": "a payroll run of the company this year (Run_GetList)",
     "wage_tax": "a wage-tax declaration of the company this year (WageTax_GetList)",
@@ -45,6 +47,8 @@ SOURCES = {
     "zero_guid": "the all-zero GUID",
 }
 ABSENT_SOURCES = {"absent_employee", "absent_task"}
+#: Operations that return every employee's full history: probed on the smallest company only.
+HEAVY_READ = "_GetAll_AllEmployeesByCompany"
 ID_PARAMS = {"DebtorId", "CompanyId", "CompanyID", "companyId", "EmployeeId", "EmployeeID",
              "RunID", "LoonaangifteID", "TaskId"}
 
@@ -144,6 +148,8 @@ def _operation(profile: str, entry: dict) -> ProfileOperation:
             raise ProfileError(f"{where}: unknown probe source {value!r}")
         if entry.get("writes") and param in ID_PARAMS and value not in ABSENT_SOURCES:
             raise ProfileError(f"{where}: a write may only be probed with absent ids")
+        if HEAVY_READ in spec.name and param == "CompanyID" and value != "small_company":
+            raise ProfileError(f"{where}: a company-wide read is probed on small_company only")
     scopes = tuple(entry.get("scopes", ()))
     unknown = set(scopes) - KNOWN_SCOPES
     if unknown:

@@ -40,9 +40,11 @@ CLIENT_AUTH_METHODS = [("client_secret_basic", encode_rfc6749_basic)]
 
 
 class _Sender:
-    """What ``bounded_http.fetch`` drives: one call of the session's own ``request``."""
+    """What ``bounded_http.fetch`` drives: one call of the session's own ``request``, over the
+    session's own connection pools (which ``fetch`` watches)."""
 
-    def __init__(self, request, **fixed):
+    def __init__(self, session, request, **fixed):
+        self.adapters = session.adapters
         self._request, self._fixed = request, fixed
 
     def request(self, method, url, **kwargs):
@@ -59,7 +61,7 @@ class BoundedOAuth2Session(OAuth2Session):
         kwargs.pop("timeout", None)
         kwargs.pop("stream", None)
         seconds = float(self.default_timeout or 20.0)
-        sender = _Sender(super().request, withhold_token=withhold_token, auth=auth)
+        sender = _Sender(self, super().request, withhold_token=withhold_token, auth=auth)
         return fetch(sender, method, url, deadline=time.monotonic() + seconds,
                      max_bytes=MAX_REPLY_BYTES, timeout=(min(CONNECT_TIMEOUT, seconds), seconds),
                      **kwargs)

@@ -3,6 +3,7 @@ at ``/.well-known/openid-configuration`` and ``/connect/...``, the REST API at `
 from __future__ import annotations
 
 import hashlib
+import random
 import secrets
 import threading
 import time
@@ -56,9 +57,10 @@ class Sandbox:
     (subscription keys and limits) and the ``clock`` both of them run on."""
 
     def __init__(self, logins: list[Login], latency: float = 0.0,
-                 consent: ConsentSetup | None = None):
+                 consent: ConsentSetup | None = None, jitter: float = 0.0):
         self.logins = logins
         self.latency = latency
+        self.jitter = jitter
         self._accepted = {(login.username, login.token): login for login in logins if login.valid}
         self.documents: list[StoredDocument] = []
         self.tasks: dict[str, Task] = {}
@@ -140,8 +142,9 @@ def _fault(fault: soap.SoapFault) -> Response:
 
 
 def make_sandbox_app(latency: float = 0.0, logins_file: Path = LOGINS_FILE,
-                     consent_file: Path = CONSENT_FILE) -> Flask:
-    """The emulator as a WSGI app; ``latency`` seconds are added to every SOAP call."""
+                     consent_file: Path = CONSENT_FILE, jitter: float = 0.0) -> Flask:
+    """The emulator as a WSGI app; every SOAP call takes ``latency`` ± ``jitter`` seconds more
+    (uniformly spread, never below zero)."""
     app = Flask("wizard.sandbox")
     app.config.update(
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
@@ -150,7 +153,7 @@ def make_sandbox_app(latency: float = 0.0, logins_file: Path = LOGINS_FILE,
         SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
     environments = load_environments(logins_file)
     sandbox = Sandbox(load_logins(logins_file, environments), latency,
-                      load_consent_setup(consent_file, environments))
+                      load_consent_setup(consent_file, environments), jitter=jitter)
     app.extensions["nmbrs_sandbox"] = sandbox
     app.register_blueprint(identity.bp)
     app.register_blueprint(rest.bp)
@@ -203,8 +206,8 @@ def _dispatch(sandbox: Sandbox, service: str, body: bytes) -> bytes:
     if action and action != spec.soap_action:
         raise soap.SoapFault(f"Server did not recognize the value of HTTP Header SOAPAction: "
                              f"{action}.", "soap:Client")
-    if sandbox.latency:
-        time.sleep(sandbox.latency)
+    if sandbox.latency or sandbox.jitter:
+        time.sleep(max(0.0, sandbox.latency + random.uniform(-sandbox.jitter, sandbox.jitter)))
     auth = soap.header_fields(header, f"{{{ns}}}{spec.header}")
     login = sandbox.authenticate(auth.get("Username", ""), auth.get("Token", "")) if auth else None
     if login is None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from wizard.connection.method import ConnectionMethod
+from wizard.connection.method import CheckStatus, ConnectionMethod
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import credentials_method, method_named
 from wizard.connection.validation import (NoCredentials, is_stale, latest_run,
@@ -69,9 +69,15 @@ class ValidationStep(Step):
             raise StepError(_("Vul eerst je inloggegevens in.")) from None
 
     def save(self, onboarding: Onboarding, form) -> None:
-        if not validation_passed(onboarding):
-            raise StepError(_("Nog niet alle verplichte rechten staan aan. Pas ze aan in Nmbrs "
-                              "en klik op Opnieuw controleren."))
+        if validation_passed(onboarding):
+            return
+        shown = latest_run_with_results(onboarding)
+        if shown is not None and not _missing_required(shown) and _unchecked_required(shown):
+            raise StepError(_("Nmbrs was niet bereikbaar, probeer het opnieuw: niet alle "
+                              "verplichte rechten konden worden gecontroleerd. Klik op Opnieuw "
+                              "controleren."))
+        raise StepError(_("Nog niet alle verplichte rechten staan aan. Pas ze aan in Nmbrs "
+                          "en klik op Opnieuw controleren."))
 
     def context(self, onboarding: Onboarding) -> dict:
         profile = profile_for(onboarding)
@@ -100,5 +106,20 @@ class ValidationStep(Step):
             # Credentials Nmbrs refused (not a Nmbrs that could not be asked): send them back.
             "bad_credentials": attempt_failed and latest.failure in REFUSED_CREDENTIALS,
             "passed": validation_passed(onboarding),
-            "missing_required": [c["name"] for c in shown.failed if c["required"]] if shown else [],
+            # Only what Nmbrs refused goes on the list for the administrator; what could not be
+            # checked is not a setting to change.
+            "missing_required": _missing_required(shown) if shown else [],
+            "unchecked_required": _unchecked_required(shown) if shown else [],
         }
+
+
+def _missing_required(run: ValidationRun) -> list[str]:
+    """Required rights Nmbrs said are off, or whose data the login may not see."""
+    return [check["name"] for check in run.failed
+            if check["required"] and check["status"] != CheckStatus.UNCHECKED.value]
+
+
+def _unchecked_required(run: ValidationRun) -> list[str]:
+    """Required rights that could not be checked (Nmbrs slow, down or unreadable)."""
+    return [check["name"] for check in run.failed
+            if check["required"] and check["status"] == CheckStatus.UNCHECKED.value]

@@ -22,7 +22,12 @@ def service_label(service: str) -> str:
 
 
 def fix_for(check: dict) -> str:
-    """The fix for one failed operation (a stored run's check dict)."""
+    """The fix for one failed operation (a stored run's check dict).
+
+    Three outcomes never blur: a right that is off (1002) or data outside the login's filter
+    is fixed in Nmbrs; a check that could not be made (status ``error``: Nmbrs slow, down or
+    answering something unreadable) is only ever worded as "try again", never as a setting.
+    """
     status, kind = check["status"], check.get("kind")
     if status == "not_enabled":
         return _("Zet %(service)s → %(operation)s aan onder API-instellingen van het user "
@@ -46,6 +51,10 @@ def failure_text(kind: str | None, code=None) -> str:
                  "blijft bewaard.")
     if kind == "unreachable":
         return _("Nmbrs was niet bereikbaar. Wacht een paar minuten en klik op Opnieuw controleren.")
+    if kind in ("malformed_response", "truncated", "too_large"):
+        return _("Nmbrs was niet bereikbaar, probeer het opnieuw: het antwoord van Nmbrs kwam niet "
+                 "volledig of niet leesbaar aan. Klik op Opnieuw controleren; in Nmbrs hoef je "
+                 "hiervoor niets aan te passen.")
     if kind == "no_subscription":
         return _("Deze Nmbrs-omgeving heeft geen geldig abonnement. Neem contact op met de "
                  "beheerder van je Nmbrs-omgeving.")

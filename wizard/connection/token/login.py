@@ -7,12 +7,18 @@ validation step reports the problem with a retry button.
 """
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
 from dataclasses import dataclass
 from enum import Enum
 
 from wizard.connection.token.credentials import DomainError, TokenCredentials, normalise_domain
 from wizard.connection.token.nmbrs_access import client, connector_credentials
-from wizard.nmbrs import FaultKind, NmbrsError, discover_domain
+from wizard.nmbrs import FaultKind, KnownEnvironment, NmbrsError, discover_domain
+
+#: How long a login check's Environment_Get counts for the validation that follows it.
+RECENT_SECONDS = 60.0
 
 
 class LoginProblem(str, Enum):
@@ -51,9 +57,46 @@ class LoginCheck:
     unverified_because: str | None = None
 
 
+class _RecentChecks:
+    """Environment_Get answers of the last ``RECENT_SECONDS``, keyed by a hash of the login
+    (no token kept), each handed out once: to the validation run right after the check."""
+
+    def __init__(self):
+        self._found: dict[str, tuple[float, KnownEnvironment]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(username: str, token: str) -> str:
+        return hashlib.sha256(f"{username}\0{token}".encode()).hexdigest()
+
+    def remember(self, username: str, token: str, environment: KnownEnvironment) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._found = {key: item for key, item in self._found.items() if item[0] > now}
+            self._found[self._key(username, token)] = (now + RECENT_SECONDS, environment)
+
+    def take(self, username: str, token: str) -> KnownEnvironment | None:
+        with self._lock:
+            expires, environment = self._found.pop(self._key(username, token), (0.0, None))
+        return environment if expires > time.monotonic() else None
+
+
+_recent = _RecentChecks()
+
+
+def recent_environment(credentials: TokenCredentials) -> KnownEnvironment | None:
+    """The Environment_Get a login check made for these credentials moments ago, if any (once):
+    a validation right after entering the credentials need not repeat it."""
+    environment = _recent.take(credentials.username, credentials.token)
+    if environment is None or (credentials.domain and credentials.domain != environment.domain):
+        return None
+    return environment
+
+
 def check_login(username: str, token: str, entered_domain: str) -> LoginCheck:
     """Ask Nmbrs who this login is; raise ``LoginRejected`` for a wrong field."""
     attempt = TokenCredentials(username, token, "")
+    started = time.perf_counter()
     try:
         found = discover_domain(connector_credentials(attempt), client=client())
     except NmbrsError as error:
@@ -71,4 +114,6 @@ def check_login(username: str, token: str, entered_domain: str) -> LoginCheck:
                           unverified_because=FaultKind.MALFORMED_RESPONSE.value)
     if entered_domain and entered_domain != domain:
         raise LoginRejected(LoginProblem.DOMAIN_MISMATCH, expected_domain=domain)
+    _recent.remember(username, token,
+                     KnownEnvironment(domain, ms=round((time.perf_counter() - started) * 1000, 1)))
     return LoginCheck(domain, discovered=True)

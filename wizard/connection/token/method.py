@@ -4,6 +4,8 @@ Works until Nmbrs stops supporting SOAP (1 March 2027); "Inloggen met Nmbrs" rep
 """
 from __future__ import annotations
 
+import time
+
 from flask_babel import gettext as _
 
 from wizard.connection.method import (Check, CheckExplanation, CheckReport, CheckStatus,
@@ -12,7 +14,8 @@ from wizard.connection.profile import purpose_text
 from wizard.connection.token import advice
 from wizard.connection.token.credentials import (DomainError, domain_host, normalise_domain,
                                                  set_discovered_domain, stored_token_credentials)
-from wizard.connection.token.nmbrs_access import (client, connector_credentials, probe_workers)
+from wizard.connection.token.login import recent_environment
+from wizard.connection.token.nmbrs_access import client, connector_credentials
 from wizard.models import Onboarding
 from wizard.nmbrs import NmbrsError, Profile, list_entities, probe_permissions
 
@@ -57,8 +60,9 @@ class TokenMethod:
     def probe(self, onboarding: Onboarding, profile: Profile,
               progress: Progress | None = None) -> CheckReport:
         credentials = stored_token_credentials(onboarding)
-        report = probe_permissions(connector_credentials(credentials), profile,
-                                   client=client(), workers=probe_workers(),
+        # Budget and deadline of the run come with the client, from config.
+        report = probe_permissions(connector_credentials(credentials), profile, client=client(),
+                                   environment=recent_environment(credentials),
                                    on_check=(lambda found: progress(_check(found))) if progress
                                    else None)
         if report.domain and not credentials.domain:
@@ -76,8 +80,10 @@ class TokenMethod:
 
     def read_reach(self, onboarding: Onboarding) -> Reach:
         credentials = stored_token_credentials(onboarding)
+        nmbrs = client()
         try:
-            debtors, companies = list_entities(connector_credentials(credentials), client=client())
+            debtors, companies = list_entities(connector_credentials(credentials), client=nmbrs,
+                                               deadline=time.monotonic() + nmbrs.run_deadline)
         except NmbrsError as error:
             raise EntitiesUnavailable(error.kind.value) from None
         return _reach(debtors, companies)

@@ -1,8 +1,6 @@
 """The one place that turns stored credentials and config into calls on the Nmbrs connector."""
 from __future__ import annotations
 
-from flask import current_app
-
 from wizard.connection.token.credentials import TokenCredentials
 from wizard.nmbrs import NmbrsCredentials, nmbrs_client
 
@@ -15,8 +13,3 @@ def connector_credentials(credentials: TokenCredentials) -> NmbrsCredentials:
 def client():
     """The SOAP client aimed at the configured Nmbrs (production, sandbox or the emulator)."""
     return nmbrs_client()
-
-
-def probe_workers() -> int:
-    return current_app.config["NMBRS_PROBE_WORKERS"]
-
