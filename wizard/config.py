@@ -139,6 +139,8 @@ SETTINGS: tuple[Setting, ...] = (
             f"Development default: the demo receiver `{DEMO_SYNC_URL}`."),
     Setting("SYNC_WEBHOOK_SECRET", "SYNC_WEBHOOK_SECRET", None, True,
             "Standard Webhooks signing secret shared with the sync backend (`whsec_` + base64). "
+            "Several, newest first and comma-separated, sign every message once each, so the "
+            "backend can rotate without downtime. "
             f"Development default: generated in `instance/{DEMO_WEBHOOK_SECRET_FILE}`."),
     Setting("SYNC_PUBLIC_KEY", "SYNC_PUBLIC_KEY", None, True,
             "The sync backend's RSA public key (PEM text, or the path of a PEM file); "
@@ -350,7 +352,7 @@ def _consent_settings(raw: dict, overrides: dict, production: bool) -> dict:
 def _sync_settings(raw: dict, overrides: dict, instance: Path) -> dict:
     """Where and how hand-offs go; development generates a demo secret and key pair."""
     from wizard.handoff.keys import (
-        KeyProblem, check_webhook_secret, demo_key_pair, load_public_key_pem, new_webhook_secret)
+        KeyProblem, demo_key_pair, load_public_key_pem, new_webhook_secret, webhook_secrets)
 
     settings = {
         "SYNC_URL": overrides.get("SYNC_URL") or raw["SYNC_URL"] or DEMO_SYNC_URL,
@@ -359,7 +361,7 @@ def _sync_settings(raw: dict, overrides: dict, instance: Path) -> dict:
     }
     public_key = overrides.get("SYNC_PUBLIC_KEY") or raw["SYNC_PUBLIC_KEY"]
     try:
-        check_webhook_secret(settings["SYNC_WEBHOOK_SECRET"])
+        webhook_secrets(settings["SYNC_WEBHOOK_SECRET"])
         settings["SYNC_PUBLIC_KEY"] = (load_public_key_pem(public_key) if public_key
                                        else demo_key_pair(instance / DEMO_RECEIVER_KEY_FILE)[1])
     except KeyProblem as error:
