@@ -156,6 +156,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CREDENTIAL_RETENTION_HOURS", "CREDENTIAL_RETENTION_HOURS", "0", False,
             "Hours the wizard keeps its encrypted copy of a client's credentials after the "
             "sync backend confirmed the hand-off. `0` purges them at once."),
+    Setting("FAILED_HANDOFF_RETENTION_DAYS", "FAILED_HANDOFF_RETENTION_DAYS", "14", False,
+            "Days a hand-off that ended failed or dead keeps its sealed credentials (JWE), and the "
+            "wizard its own copy, for `outbox retry`; then both are purged (audited)."),
+    Setting("PERSONAL_DATA_RETENTION_DAYS", "PERSONAL_DATA_RETENTION_DAYS", "30", False,
+            "Days after an onboarding expired or was revoked before its personal data (contact, "
+            "Nmbrs username, answers, terms acceptance, audit details) is erased by `flask purge`."),
     Setting("LOG_LEVEL", "LOG_LEVEL", "INFO", False, "Python log level."),
     Setting("LOG_FORMAT", "LOG_FORMAT", "json", False,
             "`json` (one object per line) or `text`."),
@@ -251,6 +257,8 @@ def load_config(overrides: dict | None = None) -> dict:
             "OUTBOX_POLL_SECONDS": float(get("OUTBOX_POLL_SECONDS")),
             "OUTBOX_LEASE_SECONDS": int(get("OUTBOX_LEASE_SECONDS")),
             "CREDENTIAL_RETENTION_HOURS": float(get("CREDENTIAL_RETENTION_HOURS")),
+            "FAILED_HANDOFF_RETENTION_DAYS": float(get("FAILED_HANDOFF_RETENTION_DAYS")),
+            "PERSONAL_DATA_RETENTION_DAYS": float(get("PERSONAL_DATA_RETENTION_DAYS")),
         }
     except ValueError as exc:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc

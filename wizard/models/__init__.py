@@ -5,12 +5,13 @@ from wizard.models.credential import Credential
 from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import JourneyKind, Onboarding, OnboardingStatus
 from wizard.models.terms import TermsAcceptance
-from wizard.models.outbox import OutboxMessage, OutboxState
+from wizard.models.outbox import DeliveryEndpoint, OutboxMessage, OutboxState
 
 __all__ = [
     "Actor",
     "AuditEvent",
     "Credential",
+    "DeliveryEndpoint",
     "EntitySnapshot",
     "JourneyKind",
     "MailMessage",

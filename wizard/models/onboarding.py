@@ -75,6 +75,8 @@ class Onboarding(db.Model):
     # When the client first and last opened a valid invite link (also in the audit trail).
     first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the retention rules erased this ended journey's personal data (wizard/handoff/retention.py).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     parent: Mapped["Onboarding | None"] = relationship(remote_side=[id])
 

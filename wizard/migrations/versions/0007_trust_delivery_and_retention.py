@@ -1,0 +1,44 @@
+"""delivery endpoints that answered 410 Gone; erasure of ended journeys
+
+A sync backend URL that answered 410 is disabled (``delivery_endpoint``) until
+an operator re-enables it. ``onboarding.erased_at`` records when the retention
+rules erased an ended journey's personal data.
+
+Revision ID: 0007
+Revises: 0005
+Create Date: 2026-11-23 09:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+import wizard.models.base
+
+
+# revision identifiers, used by Alembic.
+revision = '0007'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('delivery_endpoint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('url_hash', sa.String(length=64), nullable=False),
+    sa.Column('url', sa.String(length=300), nullable=False),
+    sa.Column('disabled_at', wizard.models.base.UTCDateTime(), nullable=True),
+    sa.Column('disabled_status', sa.Integer(), nullable=True),
+    sa.Column('disabled_by', sa.String(length=40), nullable=True),
+    sa.Column('enabled_at', wizard.models.base.UTCDateTime(), nullable=True),
+    sa.Column('updated_at', wizard.models.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('url_hash')
+    )
+    with op.batch_alter_table('onboarding', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('erased_at', wizard.models.base.UTCDateTime(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('onboarding', schema=None) as batch_op:
+        batch_op.drop_column('erased_at')
+    op.drop_table('delivery_endpoint')
