@@ -271,7 +271,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SECRET_KEYS": secret_keys,
         "ENCRYPTION_KEYS": encryption_keys,
         "SQLALCHEMY_DATABASE_URI": raw["DATABASE_URL"] or f"sqlite:///{instance / 'wizard.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Statement parameters (contact emails, sealed credentials) never reach an error or a log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PUBLIC_URL": get("PUBLIC_URL").rstrip("/"),
         "MAIL_BACKEND": mail_backend,
         "MAIL_FROM": get("MAIL_FROM"),

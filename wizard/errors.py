@@ -1,8 +1,11 @@
 """Error pages in the client's language, JSON for machine endpoints; never a bare 500."""
 from __future__ import annotations
 
+import traceback
+
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from wizard.extensions import db
@@ -20,6 +23,18 @@ def _render(status: int, name: str):
     return render_template("errors/http.html", status=status), status
 
 
+def describe_database_error(error: DBAPIError) -> str:
+    """A database error without the values in it: its kind, SQLSTATE, constraint and statement."""
+    diag = getattr(error.orig, "diag", None)
+    parts = [type(error).__name__, type(error.orig).__name__]
+    for name in ("sqlstate", "constraint_name", "table_name", "column_name"):
+        value = getattr(diag, name, None) or (getattr(error.orig, name, None) if name == "sqlstate" else None)
+        if value:
+            parts.append(f"{name}={value}")
+    statement = " ".join((error.statement or "").split())[:300]
+    return " ".join(parts) + (f" in: {statement}" if statement else "")
+
+
 def register_errorhandlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -32,5 +47,11 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
-        app.logger.exception("unhandled error")
+        if isinstance(error, DBAPIError):
+            # The driver's message can quote the values it refused (PostgreSQL's DETAIL lines):
+            # log what failed and where, not the data.
+            app.logger.error("unhandled error: %s\n%s", describe_database_error(error),
+                             "".join(traceback.format_tb(error.__traceback__)))
+        else:
+            app.logger.exception("unhandled error")
         return _render(InternalServerError.code, "internal")

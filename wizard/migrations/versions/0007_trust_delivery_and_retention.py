@@ -1,8 +1,10 @@
-"""delivery endpoints that answered 410 Gone; erasure of ended journeys
+"""delivery endpoints that answered 410 Gone; erasure of ended journeys; one acceptance per person
 
 A sync backend URL that answered 410 is disabled (``delivery_endpoint``) until
 an operator re-enables it. ``onboarding.erased_at`` records when the retention
-rules erased an ended journey's personal data.
+rules erased an ended journey's personal data. A terms acceptance is kept once
+per onboarding, version and person: repeats stored before are dropped (the
+earliest, the evidence, stays).
 
 Revision ID: 0007
 Revises: 0005
@@ -36,9 +38,17 @@ def upgrade():
     )
     with op.batch_alter_table('onboarding', schema=None) as batch_op:
         batch_op.add_column(sa.Column('erased_at', wizard.models.base.UTCDateTime(), nullable=True))
+    op.execute(
+        "DELETE FROM terms_acceptance WHERE id NOT IN (SELECT MIN(id) FROM terms_acceptance "
+        "GROUP BY onboarding_id, version, accepted_name)")
+    with op.batch_alter_table('terms_acceptance', schema=None) as batch_op:
+        batch_op.create_unique_constraint('uq_terms_acceptance_person',
+                                          ['onboarding_id', 'version', 'accepted_name'])
 
 
 def downgrade():
+    with op.batch_alter_table('terms_acceptance', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_terms_acceptance_person', type_='unique')
     with op.batch_alter_table('onboarding', schema=None) as batch_op:
         batch_op.drop_column('erased_at')
     op.drop_table('delivery_endpoint')
