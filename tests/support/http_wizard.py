@@ -57,9 +57,13 @@ class HttpWizard:
         return self.request("POST", f"/onboarding/{step}/{action}",
                             data={"csrf_token": self.csrf_token(step)})
 
-    def to_entities(self, username: str, token: str, name: str = "Sanne de Vries") -> list[str]:
-        """Terms, Nmbrs, API token, the login, the check: on the company step; its company ids."""
-        steps = [("terms", {"version": current_terms_version(), "accept": "y", "name": name}),
+    def to_entities(self, username: str, token: str, name: str = "Sanne de Vries",
+                    terms_version: str | None = None) -> list[str]:
+        """Terms, Nmbrs, API token, the login, the check: on the company step; its company ids.
+
+        Outside an app context (a thread of its own) pass ``terms_version``."""
+        version = terms_version or current_terms_version()
+        steps = [("terms", {"version": version, "accept": "y", "name": name}),
                  ("package", {"package": "nmbrs"}), ("method", {"method": "token"}),
                  ("credentials", {"username": username, "token": token, "domain": ""})]
         for step, fields in steps:
