@@ -183,7 +183,8 @@ def test_token_is_absent_from_all_logs(app, nmbrs_sandbox, caplog, capfd):
         report = probe_permissions(credentials, "payroll")
         logging.getLogger("wizard.test").info("probe %r -> %s", credentials, report.to_dict())
     out, err = capfd.readouterr()
-    assert "zeep.transports" in caplog.text  # the envelopes were logged, with the token blanked
+    # zeep would log whole envelopes at DEBUG; wizard.logging keeps it at WARNING (issue 13).
+    assert "zeep.transports" not in caplog.text and "Envelope" not in caplog.text
     for scenario in ("full", "missing_rights", "wrong_token", "flaky"):
         token = nmbrs_sandbox.login(scenario).token
         assert token not in caplog.text and token not in out and token not in err
