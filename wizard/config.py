@@ -275,6 +275,12 @@ def load_config(overrides: dict | None = None) -> dict:
         }
     except ValueError as exc:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc
+    # Periods: zero is allowed where it means "at once" (retention), never for a session.
+    minimum = {"SESSION_LIFETIME_HOURS": 0.01, "FAILED_HANDOFF_RETENTION_DAYS": 0,
+               "PERSONAL_DATA_RETENTION_DAYS": 0}
+    out_of_range = [PREFIX + name for name, least in minimum.items() if not numbers[name] >= least]
+    if out_of_range:
+        raise ConfigurationError("These periods must be positive numbers: " + ", ".join(out_of_range))
 
     config = {
         "WIZARD_ENV": env,

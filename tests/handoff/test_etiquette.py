@@ -27,8 +27,8 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
     (" 0 ", timedelta(0)),
     ("Mon, 23 Nov 2026 13:30:00 GMT", timedelta(minutes=90)),
     ("Mon, 23 Nov 2026 11:00:00 GMT", timedelta(0)),  # a date in the past: go now
-    (None, None), ("", None), ("soon", None), ("-5", None), ("1.5", None),
-    ("Mon, 99 Foo 2026 13:30:00 GMT", None),
+    (None, None), ("", None), ("soon", None), ("-5", None), ("1.5", None), ("²", None),
+    ("Mon, 99 Foo 2026 13:30:00 GMT", None), ("9" * 5000, timedelta(seconds=10**8)),
 ])
 def test_retry_after_reads_seconds_and_http_dates(value, wait):
     assert retry_after(value, NOW) == wait
@@ -159,3 +159,17 @@ def test_a_backend_still_on_the_old_secret_accepts_during_rotation(
     finally:
         old_backend.stop()
     assert db.session.scalar(select(OutboxMessage.state)) is OutboxState.DELIVERED
+
+
+def test_a_huge_answer_is_not_read_whole(complete_with_credentials, app):
+    """A backend answering with megabytes of error page: the worker keeps only the start."""
+    def answer(environ, start_response):
+        start_response("500 Broken", [("Content-Type", "text/plain")])
+        return (b"x" * 65536 for _ in range(256))  # 16 MB, streamed
+
+    with ThreadedServer(answer) as server:
+        app.config["SYNC_URL"] = f"{server.url}/hook"
+        onboarding = complete_with_credentials()
+        assert deliver_due() == {"pending": 1}
+    message = outbox_message(onboarding)
+    assert message.last_error == "HTTP 500: " + "x" * 200

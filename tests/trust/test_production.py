@@ -132,3 +132,13 @@ def test_the_session_lifetime_is_configurable(app_config):
     app = create_app({**app_config, "SESSION_LIFETIME_HOURS": 2})
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=2)
     assert app.config["SESSION_COOKIE_NAME"] == "session"  # plain http outside production
+
+
+@pytest.mark.parametrize("name, value", [("SESSION_LIFETIME_HOURS", "0"), ("SESSION_LIFETIME_HOURS", "-1"),
+                                         ("PERSONAL_DATA_RETENTION_DAYS", "-30"),
+                                         ("FAILED_HANDOFF_RETENTION_DAYS", "nan")])
+def test_periods_must_be_positive(monkeypatch, tmp_path, name, value):
+    monkeypatch.setenv("WIZARD_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("WIZARD_" + name, value)
+    with pytest.raises(ConfigurationError, match="WIZARD_" + name):
+        load_config()

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 5
 USER_AGENT = "onboarding-wizard-handoff/1"
 GONE = 410
+ERROR_EXCERPT_BYTES = 200
 
 
 def retry_after(value: str | None, now: datetime) -> timedelta | None:
@@ -42,8 +43,8 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
-        return timedelta(seconds=min(int(value), 10**7))
+    if value.isascii() and value.isdigit():
+        return timedelta(seconds=int(value) if len(value) < 9 else 10**8)  # the cap comes later
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -58,7 +59,7 @@ def send(message_id: str, body: bytes, http: requests.Session) -> requests.Respo
     config = current_app.config
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                **signed_headers(config["SYNC_WEBHOOK_SECRET"], message_id, body)}
-    return http.post(config["SYNC_URL"], data=body, headers=headers,
+    return http.post(config["SYNC_URL"], data=body, headers=headers, stream=True,
                      timeout=(CONNECT_TIMEOUT, config["SYNC_TIMEOUT"]), allow_redirects=False)
 
 
@@ -74,7 +75,12 @@ def deliver_claimed(message_pk: int, token: str, http: requests.Session,
     except requests.RequestException as error:
         status, error_text = None, f"{type(error).__name__}: {error}"
     else:
-        status, error_text = response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+        try:  # the start of the answer is enough to say what went wrong; never read it all
+            start = response.raw.read(ERROR_EXCERPT_BYTES, decode_content=True) or b""
+        except (requests.RequestException, OSError, ValueError):
+            start = b""
+        status = response.status_code
+        error_text = f"HTTP {status}: {start.decode('utf-8', 'replace')}"
         wait = retry_after(response.headers.get("Retry-After"), now or utcnow())
         response.close()
     if status is not None and 200 <= status < 300:
