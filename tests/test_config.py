@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from wizard import create_app
 from wizard.config import SETTINGS, ConfigurationError, load_config
 
+NEW_KEY, OLD_KEY = "new-key-" + "n" * 32, "old-key-" + "o" * 32
 PRODUCTION_REQUIRED = {
     "WIZARD_SECRET_KEYS", "WIZARD_ENCRYPTION_KEYS", "WIZARD_DATABASE_URL", "WIZARD_PUBLIC_URL",
     "WIZARD_MAIL_BACKEND", "WIZARD_MAIL_FROM",
@@ -42,7 +43,8 @@ def test_production_starts_with_everything_set_and_uses_real_nmbrs(monkeypatch, 
     for setting in SETTINGS:
         if setting.required_in_production:
             monkeypatch.setenv("WIZARD_" + setting.name, setting.default or "x")
-    monkeypatch.setenv("WIZARD_SECRET_KEYS", "new-key-0123456789,old-key-0123456789")
+    monkeypatch.setenv("WIZARD_SECRET_KEYS", f"{NEW_KEY},{OLD_KEY}")
+    monkeypatch.setenv("WIZARD_PUBLIC_URL", "https://onboarding.example.nl")
     monkeypatch.setenv("WIZARD_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("WIZARD_DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
     monkeypatch.setenv("WIZARD_MAIL_BACKEND", "smtp")
@@ -53,8 +55,8 @@ def test_production_starts_with_everything_set_and_uses_real_nmbrs(monkeypatch, 
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     monkeypatch.setenv("WIZARD_SYNC_PUBLIC_KEY", public_pem.decode())
     config = load_config()
-    assert config["SECRET_KEY"] == "new-key-0123456789"
-    assert config["SECRET_KEYS"] == ["new-key-0123456789", "old-key-0123456789"]
+    assert config["SECRET_KEY"] == NEW_KEY
+    assert config["SECRET_KEYS"] == [NEW_KEY, OLD_KEY]
     assert config["NMBRS_SOAP_URL"] == "https://api.nmbrs.nl/soap/v3/"
     assert config["SESSION_COOKIE_SECURE"] is True
     assert not any(tmp_path.iterdir())  # production never generates keys

@@ -56,7 +56,8 @@ def test_forms_may_lead_to_nmbrs_identity_server_and_nowhere_else(client, app):
 def test_production_asks_browsers_to_stay_on_https(app_config):
     app = create_app({**app_config, "ENV": "production", "MAIL_BACKEND": "file",
                       "MAIL_FROM": "Onboarding <onboarding@example.nl>",
-                      "PUBLIC_URL": "https://onboarding.example.nl"})
+                      "PUBLIC_URL": "https://onboarding.example.nl",
+                      "SYNC_URL": "https://sync.example.nl/webhooks/onboarding"})
     response = app.test_client().get("/healthz", base_url="https://onboarding.example.nl")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 

@@ -11,6 +11,8 @@ from wizard.extensions import db
 from wizard.models import Onboarding
 
 SESSION_KEY = "onboarding"
+#: The bound onboarding's language, so pages that cannot reach the database still speak it.
+LANGUAGE_HINT_KEY = "onboarding_language"
 _CACHE_KEY = "wizard.current_onboarding"
 _UNSET = object()
 
@@ -20,8 +22,15 @@ def bind(onboarding: Onboarding) -> None:
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF caches the (now cleared) session's token per context
     session[SESSION_KEY] = onboarding.public_id
+    session[LANGUAGE_HINT_KEY] = onboarding.language
     session.permanent = True
     request.environ[_CACHE_KEY] = onboarding
+
+
+def cached_onboarding() -> Onboarding | None:
+    """The onboarding this request already read, without asking the database."""
+    cached = request.environ.get(_CACHE_KEY, _UNSET)
+    return None if cached is _UNSET else cached
 
 
 def current_onboarding() -> Onboarding | None:

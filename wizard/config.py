@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -28,6 +30,13 @@ DEMO_SYNC_URL = "http://127.0.0.1:5002/webhooks/onboarding"
 DEMO_RECEIVER_KEY_FILE = "sync_receiver_key.pem"
 DEMO_WEBHOOK_SECRET_FILE = "sync_webhook_secret"
 MAIL_BACKENDS = ("smtp", "file")
+MIN_SECRET_KEY_LENGTH = 32
+#: Production talks to these only over https (each is named when it does not).
+HTTPS_URLS = ("PUBLIC_URL", "SYNC_URL", "NMBRS_SOAP_URL", "NMBRS_IDENTITY_URL",
+              "NMBRS_OAUTH_AUTHORIZE_URL", "NMBRS_OAUTH_TOKEN_URL", "NMBRS_OAUTH_REVOCATION_URL",
+              "NMBRS_OAUTH_REDIRECT_URI", "NMBRS_REST_URL")
+#: The session cookie in production: only over https, only for this host, never to scripts.
+PRODUCTION_SESSION_COOKIE = "__Host-session"
 SMTP_SECURITY = ("starttls", "ssl", "none")
 
 
@@ -51,7 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
             "`development` (embedded defaults), `production` (strict) or `testing`."),
     Setting("SECRET_KEYS", "SECRET_KEYS", None, True,
             "Comma-separated secret keys, newest first. The first signs sessions and invite "
-            "links; older ones still verify, so keys rotate without breaking links in flight."),
+            "links; older ones still verify, so keys rotate without breaking links in flight. "
+            f"Production refuses keys shorter than {MIN_SECRET_KEY_LENGTH} characters."),
     Setting("ENCRYPTION_KEYS", "ENCRYPTION_KEYS", None, True,
             "Comma-separated Fernet keys, newest first, that encrypt stored credentials."),
     Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", None, True,
@@ -84,6 +94,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TERMS_VERSION", "TERMS_VERSION", "2026-11", False,
             "Version of the terms clients must accept (a folder `wizard/terms/v<version>/`). "
             "Raising it asks clients who have not finished to accept again."),
+    Setting("SESSION_LIFETIME_HOURS", "SESSION_LIFETIME_HOURS", "8", False,
+            "Hours a client's browser session lasts; reopening the invite link resumes the wizard."),
     Setting("SUPPORT_EMAIL", "SUPPORT_EMAIL", "support@example.nl", False,
             "Support address shown to clients on error pages and in emails."),
     Setting("SUPPORT_PHONE", "SUPPORT_PHONE", "020 123 4567", False,
@@ -154,6 +166,8 @@ SETTINGS: tuple[Setting, ...] = (
             f"Development default: the demo receiver `{DEMO_SYNC_URL}`."),
     Setting("SYNC_WEBHOOK_SECRET", "SYNC_WEBHOOK_SECRET", None, True,
             "Standard Webhooks signing secret shared with the sync backend (`whsec_` + base64). "
+            "Several, newest first and comma-separated, sign every message once each, so the "
+            "backend can rotate without downtime. "
             f"Development default: generated in `instance/{DEMO_WEBHOOK_SECRET_FILE}`."),
     Setting("SYNC_PUBLIC_KEY", "SYNC_PUBLIC_KEY", None, True,
             "The sync backend's RSA public key (PEM text, or the path of a PEM file); "
@@ -190,6 +204,12 @@ SETTINGS: tuple[Setting, ...] = (
             "(`0`: none)."),
     Setting("API_IDEMPOTENCY_HOURS", "API_IDEMPOTENCY_HOURS", "24", False,
             "Hours the API remembers an `Idempotency-Key` and replays its answer to a retry."),
+    Setting("FAILED_HANDOFF_RETENTION_DAYS", "FAILED_HANDOFF_RETENTION_DAYS", "14", False,
+            "Days a hand-off that ended failed or dead keeps its sealed credentials (JWE), and the "
+            "wizard its own copy, for `outbox retry`; then both are purged (audited)."),
+    Setting("PERSONAL_DATA_RETENTION_DAYS", "PERSONAL_DATA_RETENTION_DAYS", "30", False,
+            "Days after an onboarding expired or was revoked before its personal data (contact, "
+            "Nmbrs username, answers, terms acceptance, audit details) is erased by `flask purge`."),
     Setting("LOG_LEVEL", "LOG_LEVEL", "INFO", False, "Python log level."),
     Setting("LOG_FORMAT", "LOG_FORMAT", "json", False,
             "`json` (one object per line) or `text`."),
@@ -284,6 +304,7 @@ def load_config(overrides: dict | None = None) -> dict:
             "SMTP_PORT": int(get("SMTP_PORT")),
             "SMTP_TIMEOUT": float(get("SMTP_TIMEOUT")),
             "INVITE_MAX_AGE_DAYS": int(get("INVITE_MAX_AGE_DAYS")),
+            "SESSION_LIFETIME_HOURS": float(get("SESSION_LIFETIME_HOURS")),
             "MAIL_MAX_ATTEMPTS": int(get("MAIL_MAX_ATTEMPTS")),
             "MAIL_RETRY_SECONDS": int(get("MAIL_RETRY_SECONDS")),
             "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
@@ -307,9 +328,17 @@ def load_config(overrides: dict | None = None) -> dict:
             "REMINDER_DAYS": _day_list(get("REMINDER_DAYS")),
             "REMINDER_BEFORE_EXPIRY_DAYS": float(get("REMINDER_BEFORE_EXPIRY_DAYS")),
             "API_IDEMPOTENCY_HOURS": float(get("API_IDEMPOTENCY_HOURS")),
+            "FAILED_HANDOFF_RETENTION_DAYS": float(get("FAILED_HANDOFF_RETENTION_DAYS")),
+            "PERSONAL_DATA_RETENTION_DAYS": float(get("PERSONAL_DATA_RETENTION_DAYS")),
         }
     except ValueError as exc:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc
+    # Periods: zero is allowed where it means "at once" (retention), never for a session.
+    minimum = {"SESSION_LIFETIME_HOURS": 0.01, "FAILED_HANDOFF_RETENTION_DAYS": 0,
+               "PERSONAL_DATA_RETENTION_DAYS": 0}
+    out_of_range = [PREFIX + name for name, least in minimum.items() if not numbers[name] >= least]
+    if out_of_range:
+        raise ConfigurationError("These periods must be positive numbers: " + ", ".join(out_of_range))
 
     config = {
         "WIZARD_ENV": env,
@@ -319,7 +348,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SECRET_KEYS": secret_keys,
         "ENCRYPTION_KEYS": encryption_keys,
         "SQLALCHEMY_DATABASE_URI": raw["DATABASE_URL"] or f"sqlite:///{instance / 'wizard.sqlite3'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Statement parameters (contact emails, sealed credentials) never reach an error or a log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PUBLIC_URL": get("PUBLIC_URL").rstrip("/"),
         "MAIL_BACKEND": mail_backend,
         "MAIL_FROM": get("MAIL_FROM"),
@@ -339,9 +369,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "nl",
         "BABEL_SUPPORTED_LOCALES": ["nl", "en"],
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "SESSION_COOKIE_NAME": PRODUCTION_SESSION_COOKIE if production else "session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_PATH": "/",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Brotli for browsers that take it, gzip otherwise; the 1,040-company page goes from
@@ -359,7 +391,31 @@ def load_config(overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     config["SECRET_KEY"] = config["SECRET_KEYS"][0]  # sessions and links sign with the same key
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_LIFETIME_HOURS"])
+    if production:
+        problems = production_problems(config)
+        if problems:
+            raise ConfigurationError("Production refuses this configuration: " + "; ".join(problems))
     return config
+
+
+def production_problems(config: dict) -> list[str]:
+    """What production refuses in an otherwise complete configuration, naming each setting."""
+    problems = []
+    for number, key in enumerate(config["SECRET_KEYS"], start=1):
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(f"{PREFIX}SECRET_KEYS key {number} is shorter than "
+                            f"{MIN_SECRET_KEY_LENGTH} characters")
+        elif not key.isprintable() or any(char.isspace() for char in key):
+            problems.append(f"{PREFIX}SECRET_KEYS key {number} holds spaces or control characters")
+    for name in HTTPS_URLS:
+        value = config.get(name)
+        if value is None and name == "NMBRS_OAUTH_REDIRECT_URI":
+            continue  # derived from PUBLIC_URL, checked there
+        parts = urlsplit(value or "")
+        if parts.scheme != "https" or not parts.hostname:
+            problems.append(f"{PREFIX}{name} must be an https:// URL with a host")
+    return problems
 
 
 def _consent_settings(raw: dict, overrides: dict, production: bool) -> dict:
@@ -417,7 +473,7 @@ def _consent_settings(raw: dict, overrides: dict, production: bool) -> dict:
 def _sync_settings(raw: dict, overrides: dict, instance: Path) -> dict:
     """Where and how hand-offs go; development generates a demo secret and key pair."""
     from wizard.handoff.keys import (
-        KeyProblem, check_webhook_secret, demo_key_pair, load_public_key_pem, new_webhook_secret)
+        KeyProblem, demo_key_pair, load_public_key_pem, new_webhook_secret, webhook_secrets)
 
     settings = {
         "SYNC_URL": overrides.get("SYNC_URL") or raw["SYNC_URL"] or DEMO_SYNC_URL,
@@ -426,7 +482,7 @@ def _sync_settings(raw: dict, overrides: dict, instance: Path) -> dict:
     }
     public_key = overrides.get("SYNC_PUBLIC_KEY") or raw["SYNC_PUBLIC_KEY"]
     try:
-        check_webhook_secret(settings["SYNC_WEBHOOK_SECRET"])
+        webhook_secrets(settings["SYNC_WEBHOOK_SECRET"])
         settings["SYNC_PUBLIC_KEY"] = (load_public_key_pem(public_key) if public_key
                                        else demo_key_pair(instance / DEMO_RECEIVER_KEY_FILE)[1])
     except KeyProblem as error:

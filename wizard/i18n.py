@@ -25,14 +25,19 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+#: Longest return path accepted; anything longer goes to the start page.
+MAX_NEXT_LENGTH = 2000
+
+
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: the switch must not become an open redirect."""
-    if not target:
-        return url_for("main.index")
+    """Only same-site relative paths: the switch must not become an open redirect, nor put
+    control characters (a header split) into the Location header."""
+    home = url_for("main.index")
+    if not target or len(target) > MAX_NEXT_LENGTH or not target.isprintable() or "\\" in target:
+        return home
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
-        return url_for("main.index")
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return home
     return target
 
 

@@ -26,6 +26,10 @@ class OnboardingError(Exception):
     """A domain rule refused the operation; ``str(exc)`` is safe to show."""
 
 
+class AlreadyCompleted(OnboardingError):
+    """Another request completed this onboarding first (a double click, a second tab)."""
+
+
 class IncompleteOnboarding(OnboardingError):
     """Finishing was refused because earlier steps are no longer complete; ``steps`` names them."""
 
@@ -101,16 +105,27 @@ def next_revision(onboarding: Onboarding) -> int:
 
 
 def complete_onboarding(onboarding: Onboarding) -> None:
-    """Mark the onboarding complete after re-checking every step before "done"."""
+    """Mark the onboarding complete after re-checking every step before "done".
+
+    The status changes with one conditional UPDATE, so of several requests finishing at once
+    exactly one wins; the others raise ``AlreadyCompleted`` and change nothing.
+    """
     if onboarding.status is OnboardingStatus.COMPLETED:
         return
     machine = current_machine()
     missing = machine.incomplete_before(onboarding, machine.get("done"))
     if missing:
         raise IncompleteOnboarding(missing)
-    onboarding.status = OnboardingStatus.COMPLETED
-    onboarding.completed_at = utcnow()
-    onboarding.revision = next_revision(onboarding)
+    values = {"status": OnboardingStatus.COMPLETED, "completed_at": utcnow(),
+              "revision": next_revision(onboarding)}
+    claimed = db.session.execute(
+        db.update(Onboarding)
+        .where(Onboarding.id == onboarding.id, Onboarding.status != OnboardingStatus.COMPLETED)
+        .values(**values).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise AlreadyCompleted("another request completed this onboarding first")
+    for name, value in values.items():
+        setattr(onboarding, name, value)
     record_event(onboarding, Actor.CLIENT, "onboarding.completed")
     try:
         # Same transaction as the status change: completed means the hand-off is queued.

@@ -36,6 +36,10 @@ class JsonFormatter(logging.Formatter):
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+#: Libraries that log whole requests or replies (SOAP envelopes with usernames and salaries, URLs
+#: with codes) at DEBUG or INFO: they stay at WARNING whatever ``LOG_LEVEL`` says. werkzeug's
+#: request lines would repeat invite tokens in the path; we log our own.
+QUIET_LOGGERS = ("zeep", "urllib3", "authlib", "werkzeug")
 
 
 def configure_logging(app: Flask) -> None:
@@ -50,8 +54,8 @@ def configure_logging(app: Flask) -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
-    # Request lines from werkzeug would repeat invite tokens in the path; we log our own.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     @app.before_request
     def assign_request_id() -> None:

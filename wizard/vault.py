@@ -43,6 +43,14 @@ class Vault:
         except InvalidToken:
             raise VaultError("stored secret cannot be decrypted with the configured keys") from None
 
+    def can_decrypt(self, ciphertext: bytes) -> bool:
+        """True when some configured key reads the value."""
+        try:
+            self._fernet.decrypt(ciphertext)
+        except InvalidToken:
+            return False
+        return True
+
     def is_current(self, ciphertext: bytes) -> bool:
         """True when the newest key alone can read the value."""
         try:

@@ -50,7 +50,9 @@ def flagged(make_onboarding):
     made[Flag.INVITE_EMAIL_FAILED] = bounced
     dead, _ = make_onboarding("Dood B.V.", "dead@example.nl")
     dead.status = OnboardingStatus.COMPLETED
-    db.session.add(OutboxMessage(event_type="onboarding.completed", onboarding=dead, payload={},
+    # Still sealed: a dead message keeps its JWE until the failed-hand-off retention ends.
+    db.session.add(OutboxMessage(event_type="onboarding.completed", onboarding=dead,
+                                 payload={"data": {"credentials": {"jwe": "a.b.c.d.e"}}},
                                  state=OutboxState.DEAD, attempts=18, last_status=503,
                                  last_error="HTTP 503: unavailable"))
     made[Flag.DELIVERY_FAILED] = dead
@@ -292,3 +294,16 @@ def test_support_pages_are_ready_for_a_strict_content_security_policy(admin, fla
     for page in pages:
         html = admin.client.get(page).get_data(as_text=True)
         assert not INLINE.search(html), (page, INLINE.search(html).group(0))
+
+
+def test_a_purged_dead_hand_off_is_refused_with_a_reason(agent, flagged):
+    dead = flagged[Flag.DELIVERY_FAILED]
+    message = db.session.scalar(db.select(OutboxMessage).filter_by(onboarding_id=dead.id))
+    message.payload = {"data": {"credentials": {"sha256": "0" * 64}}}  # the JWE was purged
+    db.session.commit()
+    detail = f"/support/onboardings/{dead.public_id}"
+    response = agent.post(f"{detail}/handoff/{message.id}/retry", page=detail)
+    assert response.status_code in (400, 409, 422)
+    assert "invite relink" in response.get_data(as_text=True)
+    db.session.refresh(message)
+    assert message.state is OutboxState.DEAD

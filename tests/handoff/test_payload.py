@@ -88,3 +88,59 @@ def test_an_onboarding_missing_an_answer_cannot_complete(make_onboarding, missin
         "username": "hr@devries.example", "token": "x", "domain": "devries"}))
     with pytest.raises(OnboardingError, match=missing):
         complete_onboarding(onboarding)
+
+
+def old_authlib_seal(plaintext: dict, public_pem: str) -> str:
+    """A JWE exactly as the wizard made it with authlib.jose before moving to joserfc."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from authlib.jose import JsonWebEncryption, JsonWebKey
+    key = JsonWebKey.import_key(public_pem, {"kty": "RSA"})
+    header = {"alg": "RSA-OAEP-256", "enc": "A256GCM", "cty": "application/json",
+              "kid": key.thumbprint()}
+    return JsonWebEncryption().serialize_compact(
+        header, json.dumps(plaintext, separators=(",", ":")).encode(), key).decode("ascii")
+
+
+def test_a_jwe_sealed_by_the_old_authlib_code_still_opens(sync_key_pair):
+    """Messages queued before the move to joserfc are delivered afterwards; the backend opens both."""
+    plaintext = {"onboarding_id": "abc", "revision": 1, "method": "token",
+                 "secret": {"username": "hr@devries.example", "token": "nmbrsOld", "domain": "d"}}
+    old = old_authlib_seal(plaintext, sync_key_pair[1])
+    sealed = {"alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": key_id(sync_key_pair[1]), "jwe": old}
+    assert open_credentials(sealed, sync_key_pair[0]) == plaintext
+
+
+def test_the_new_jwe_has_the_same_protected_header_and_key_id_as_the_old():
+    import base64
+    import warnings
+
+    from wizard.handoff.payload import seal_credentials
+
+    _, public = generate_key_pair(2048)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from authlib.jose import JsonWebKey
+    assert key_id(public) == JsonWebKey.import_key(public, {"kty": "RSA"}).thumbprint()
+
+    def protected(token: str) -> bytes:
+        head = token.split(".")[0]
+        return base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+
+    new = seal_credentials({"a": 1}, public)["jwe"]
+    assert protected(new) == protected(old_authlib_seal({"a": 1}, public))
+    assert len(new.split(".")) == 5
+
+
+@pytest.mark.parametrize("header", [{"alg": "RSA-OAEP", "enc": "A256GCM"},
+                                    {"alg": "RSA-OAEP-256", "enc": "A128CBC-HS256"}])
+def test_a_jwe_with_another_algorithm_is_refused(sync_key_pair, header):
+    from joserfc import jwe
+    from joserfc.jwk import RSAKey
+
+    token = jwe.encrypt_compact(header, b'{"a":1}', RSAKey.import_key(sync_key_pair[1]),
+                                algorithms=[header["alg"], header["enc"]])
+    with pytest.raises(PayloadError):
+        open_credentials({"jwe": token}, sync_key_pair[0])

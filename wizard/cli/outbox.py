@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from wizard.extensions import db
 from wizard.handoff.delivery import run_worker
+from wizard.handoff.endpoint import delivery_blocked, enable_endpoint
 from wizard.handoff.service import HandoffError, find_message, list_messages, retry_message
 from wizard.models import Actor, OutboxState
 
@@ -33,6 +34,13 @@ def deliver(once: bool) -> None:
             signal.signal(signum, handler)
     summary = ", ".join(f"{count} {state}" for state, count in sorted(outcomes.items())) or "nothing due"
     click.echo(f"Outbox: {summary}.")
+    _warn_if_blocked()
+
+
+def _warn_if_blocked() -> None:
+    block = delivery_blocked()
+    if block is not None:
+        click.echo(f"Delivery is stopped since {_when(block.since)} UTC: {block.reason}.", err=True)
 
 
 def _when(value) -> str:
@@ -46,6 +54,7 @@ def _when(value) -> str:
 @with_appcontext
 def list_command(states: tuple[str, ...], limit: int) -> None:
     """Show messages newest first: state, attempts, next attempt, last error (never the payload)."""
+    _warn_if_blocked()
     entries = list_messages([OutboxState(s) for s in states], limit)
     if not entries:
         click.echo("The outbox is empty.")
@@ -69,3 +78,15 @@ def retry(reference: str) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Message {message.id} ({message.message_id}) is queued again.")
+
+
+@outbox_group.command("enable")
+@with_appcontext
+def enable() -> None:
+    """Deliver to WIZARD_SYNC_URL again after it answered 410 Gone (queued messages go out)."""
+    if not enable_endpoint(actor=Actor.SUPPORT):
+        click.echo("Delivery to the sync backend was not stopped; nothing to do.")
+        return
+    db.session.commit()
+    click.echo("Delivery to the sync backend is enabled again; queued messages go out on the "
+               "worker's next cycle.")

@@ -6,6 +6,7 @@ import binascii
 import os
 import secrets
 from pathlib import Path
+from typing import Iterable
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -34,6 +35,15 @@ def check_webhook_secret(secret: str) -> bytes:
     if len(key) < 24:
         raise KeyProblem("WIZARD_SYNC_WEBHOOK_SECRET is too short (use at least 24 random bytes).")
     return key
+
+
+def webhook_secrets(value: str | Iterable[str]) -> list[str]:
+    """The configured secrets, newest first (a comma-separated setting or a list), each checked."""
+    parts = value.split(",") if isinstance(value, str) else value
+    secrets = [part.strip() for part in parts if part and part.strip()]
+    for secret in secrets or [""]:
+        check_webhook_secret(secret)
+    return secrets
 
 
 def load_public_key_pem(value: str) -> str:

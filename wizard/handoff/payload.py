@@ -13,20 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 
-from cryptography.exceptions import InvalidTag
+from joserfc import jwe
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
 
 from wizard.connection.registry import credentials_method
 from wizard.models import Onboarding
-
-with warnings.catch_warnings():
-    # authlib announces a move of its JOSE module to joserfc; the API we use is stable until 2.0.
-    # Its deprecate module installs an "always" filter on import, so ours must come after it.
-    from authlib.deprecate import AuthlibDeprecationWarning
-    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.jose import JsonWebEncryption, JsonWebKey
-    from authlib.jose.errors import JoseError
 
 EVENT_TYPE = "onboarding.completed"
 VERSION = 2
@@ -34,6 +27,8 @@ VERSION = 2
 KNOWN_VERSIONS = (1, 2)
 JWE_ALG = "RSA-OAEP-256"
 JWE_ENC = "A256GCM"
+#: joserfc accepts only the algorithms named here, in both directions.
+JWE_REGISTRY = jwe.JWERegistry(algorithms=[JWE_ALG, JWE_ENC])
 
 
 class PayloadError(ValueError):
@@ -100,34 +95,34 @@ def _pick(item: dict, *keys: str) -> dict:
 
 def key_id(public_key_pem: str) -> str:
     """RFC 7638 thumbprint of the backend key, so it can tell which of its keys to use."""
-    return JsonWebKey.import_key(public_key_pem, {"kty": "RSA"}).thumbprint()
+    return RSAKey.import_key(public_key_pem).thumbprint()
 
 
 def seal_credentials(plaintext: dict, public_key_pem: str) -> dict:
     """Encrypt a JSON object to the backend's RSA public key as a compact JWE."""
-    header = {"alg": JWE_ALG, "enc": JWE_ENC, "cty": "application/json",
-              "kid": key_id(public_key_pem)}
-    key = JsonWebKey.import_key(public_key_pem, {"kty": "RSA"})
-    token = JsonWebEncryption().serialize_compact(
-        header, json.dumps(plaintext, separators=(",", ":")).encode(), key)
-    return {"alg": JWE_ALG, "enc": JWE_ENC, "kid": header["kid"], "jwe": token.decode("ascii")}
+    key = RSAKey.import_key(public_key_pem)
+    header = {"alg": JWE_ALG, "enc": JWE_ENC, "cty": "application/json", "kid": key.thumbprint()}
+    token = jwe.encrypt_compact(header, json.dumps(plaintext, separators=(",", ":")).encode(), key,
+                                registry=JWE_REGISTRY)
+    return {"alg": JWE_ALG, "enc": JWE_ENC, "kid": header["kid"], "jwe": token}
 
 
-def import_private_key(private_key_pem: str):
+def import_private_key(private_key_pem: str) -> RSAKey:
     """The receiver's key, imported once (importing checks the key, which is slow)."""
-    return JsonWebKey.import_key(private_key_pem, {"kty": "RSA"})
+    return RSAKey.import_key(private_key_pem)
 
 
 def open_credentials(sealed: dict, private_key) -> dict:
     """The receiver's side: decrypt sealed credentials (PEM or imported key); raises ``PayloadError``."""
     try:
         key = import_private_key(private_key) if isinstance(private_key, str) else private_key
-        result = JsonWebEncryption().deserialize_compact(sealed["jwe"], key)
-    except (JoseError, InvalidTag, KeyError, TypeError, ValueError):
+        result = jwe.decrypt_compact(sealed["jwe"], key, registry=JWE_REGISTRY)
+        plaintext = json.loads(result.plaintext)
+    except (JoseError, KeyError, TypeError, ValueError):
         raise PayloadError("the credentials cannot be decrypted with this key") from None
-    if result["header"].get("alg") != JWE_ALG or result["header"].get("enc") != JWE_ENC:
+    if result.protected.get("alg") != JWE_ALG or result.protected.get("enc") != JWE_ENC:
         raise PayloadError("the credentials use an unexpected algorithm")
-    return json.loads(result["payload"])
+    return plaintext
 
 
 def redact(payload: dict) -> dict:

@@ -29,6 +29,9 @@ MAX_DELAY = timedelta(hours=8)
 JITTER = 0.2
 MAX_ATTEMPTS = 18
 RETRYABLE_STATUSES = frozenset({408, 429})
+#: Answers whose Retry-After header is honoured, and the longest wait it may ask for.
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+MAX_RETRY_AFTER = timedelta(hours=24)
 RETRYABLE_STATES = (OutboxState.FAILED, OutboxState.DEAD)
 
 
@@ -125,7 +128,7 @@ def _finish(message: OutboxMessage, token: str, now: datetime, **values) -> bool
 
 def record_delivered(message: OutboxMessage, token: str, status: int, now: datetime | None = None) -> bool:
     """The backend confirmed: mark delivered, drop the JWE, purge credentials if retention is 0."""
-    from wizard.handoff.retention import purge_credential
+    from wizard.handoff.retention import UnreadableSecret, purge_credential
 
     now = now or utcnow()
     if not _finish(message, token, now, state=OutboxState.DELIVERED, delivered_at=now,
@@ -136,22 +139,34 @@ def record_delivered(message: OutboxMessage, token: str, status: int, now: datet
     if onboarding is not None:
         record_event(onboarding, Actor.SYSTEM, "handoff.delivered", message_id=message.message_id,
                      attempts=message.attempts)
-        if current_app.config["CREDENTIAL_RETENTION_HOURS"] <= 0 and onboarding.credential:
-            purge_credential(onboarding.credential, reason="delivered", now=now)
+        if current_app.config["CREDENTIAL_RETENTION_HOURS"] <= 0:
+            try:
+                purge_credential(onboarding, reason="delivered", now=now)
+            except UnreadableSecret:
+                log.warning("onboarding %s: its credentials cannot be decrypted, so they were not "
+                            "purged after delivery (flask purge reports them)", onboarding.public_id)
     db.session.commit()
     return True
 
 
 def record_failure(message: OutboxMessage, token: str, *, status: int | None, error: str,
-                   now: datetime | None = None, rng: random.Random | None = None) -> OutboxState | None:
-    """An attempt failed: schedule the next one, or stop (failed / dead). Returns the new state."""
+                   now: datetime | None = None, rng: random.Random | None = None,
+                   retry_after: timedelta | None = None) -> OutboxState | None:
+    """An attempt failed: schedule the next one, or stop (failed / dead). Returns the new state.
+
+    ``retry_after`` is what the backend asked for (429, 503): the next attempt waits at least
+    that long, at most ``MAX_RETRY_AFTER``.
+    """
     now = now or utcnow()
     if not is_retryable(status):
         state, next_attempt_at = OutboxState.FAILED, None
     elif message.attempts >= MAX_ATTEMPTS:
         state, next_attempt_at = OutboxState.DEAD, None
     else:
-        state, next_attempt_at = OutboxState.PENDING, now + retry_delay(message.attempts, rng)
+        wait = retry_delay(message.attempts, rng)
+        if retry_after is not None and status in RETRY_AFTER_STATUSES:
+            wait = max(wait, min(retry_after, MAX_RETRY_AFTER))
+        state, next_attempt_at = OutboxState.PENDING, now + wait
     if not _finish(message, token, now, state=state, next_attempt_at=next_attempt_at,
                    last_status=status, last_error=error[:500]):
         return None
@@ -161,6 +176,32 @@ def record_failure(message: OutboxMessage, token: str, *, status: int | None, er
                      message_id=message.message_id, attempts=message.attempts, status=status)
     db.session.commit()
     return state
+
+
+def record_gone(message: OutboxMessage, token: str, *, status: int, error: str,
+                now: datetime | None = None) -> bool:
+    """The endpoint is gone (410): the message waits, due again as soon as delivery is re-enabled."""
+    now = now or utcnow()
+    if not _finish(message, token, now, state=OutboxState.PENDING, next_attempt_at=now,
+                   last_status=status, last_error=error[:500]):
+        return False
+    db.session.commit()
+    return True
+
+
+def release_claims(ids: list[int], token: str) -> int:
+    """Give back claimed messages that were not sent (their attempt does not count)."""
+    if not ids:
+        return 0
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.SENDING,
+               OutboxMessage.claim_token == token)
+        .values(state=OutboxState.PENDING, lease_until=None, claim_token=None,
+                attempts=OutboxMessage.attempts - 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
 
 
 @dataclass(frozen=True)
@@ -215,7 +256,13 @@ def retry_message(message: OutboxMessage, actor: Actor = Actor.SUPPORT) -> Outbo
         raise HandoffError(f"message {message.id} is {message.state.value}; "
                            "only failed or dead messages can be retried")
     onboarding = message.onboarding
-    if onboarding is not None and onboarding.credential is not None and onboarding.credential.secret:
+    holds_credentials = (onboarding is not None and onboarding.credential is not None
+                         and onboarding.credential.secret)
+    sealed = ((message.payload or {}).get("data") or {}).get("credentials") or {}
+    if not holds_credentials and "jwe" not in sealed:
+        raise HandoffError(f"message {message.id} no longer carries credentials (purged after "
+                           "it failed); invite the client to connect again (flask invite relink)")
+    if holds_credentials:
         try:
             message.payload = build_payload(onboarding, current_app.config["SYNC_PUBLIC_KEY"])
         except PayloadError as error:

@@ -62,6 +62,9 @@ def resend_invite(onboarding: Onboarding, *, expires_days: int | None = None,
         raise OnboardingError("this onboarding is completed; there is nothing to invite to")
     if onboarding.status is OnboardingStatus.REVOKED:
         raise OnboardingError("this invite was revoked; create a new invite instead")
+    if onboarding.erased_at is not None:
+        raise OnboardingError("this onboarding's personal data was erased after the retention "
+                              "period; create a new invite instead")
     days = expires_days if expires_days is not None else current_app.config["INVITE_MAX_AGE_DAYS"]
     if days < 1:
         raise OnboardingError("an invite must be valid for at least one day")

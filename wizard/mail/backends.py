@@ -6,6 +6,7 @@ A backend takes a finished ``EmailMessage`` and either delivers it or raises
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 MAX_ERROR_LENGTH = 500
+#: Mail servers quote the addresses they refuse; failures are stored and logged without them.
+EMAIL_ADDRESS = re.compile(r"[^\s<>()\[\]:;,\"']+@[^\s<>()\[\]:;,\"']+")
 
 
 class DeliveryError(Exception):
@@ -77,7 +80,7 @@ class SmtpBackend:
             detail = f"{exc.smtp_code} {text}"
         else:
             detail = str(exc)
-        description = f"{type(exc).__name__}: {' '.join(detail.split())}"
+        description = EMAIL_ADDRESS.sub("<address>", f"{type(exc).__name__}: {' '.join(detail.split())}")
         if self.password:
             description = description.replace(self.password, "***")
         return description[:MAX_ERROR_LENGTH]

@@ -5,7 +5,7 @@ from wizard.models.credential import Credential
 from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import JourneyKind, Onboarding, OnboardingStatus
 from wizard.models.terms import TermsAcceptance
-from wizard.models.outbox import OutboxMessage, OutboxState
+from wizard.models.outbox import DeliveryEndpoint, OutboxMessage, OutboxState
 from wizard.models.reminder import Reminder
 from wizard.models.support import (ApiKey, ApiScope, IdempotencyRecord, LoginThrottle, SupportRole,
                                    SupportSession, SupportUser)
@@ -16,6 +16,7 @@ __all__ = [
     "ApiScope",
     "AuditEvent",
     "Credential",
+    "DeliveryEndpoint",
     "EntitySnapshot",
     "IdempotencyRecord",
     "JourneyKind",

@@ -25,8 +25,12 @@ class OnboardingStatus(str, enum.Enum):
 
 
 def new_public_id() -> str:
-    """128 bits of randomness: the id in URLs must not be guessable."""
-    return secrets.token_urlsafe(16)
+    """128 bits of randomness: the id in URLs must not be guessable. Never starting with "-",
+    so support can pass it to a command without it reading as an option."""
+    while True:
+        public_id = secrets.token_urlsafe(16)
+        if not public_id.startswith("-"):
+            return public_id
 
 
 class JourneyKind(str, enum.Enum):
@@ -83,6 +87,8 @@ class Onboarding(db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     # Support can switch reminder emails off for one onboarding.
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the retention rules erased this ended journey's personal data (wizard/handoff/retention.py).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     parent: Mapped["Onboarding | None"] = relationship(remote_side=[id])
 

@@ -68,3 +68,26 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.message_id} {self.state.value}>"
+
+
+class DeliveryEndpoint(db.Model):
+    """A sync backend URL the worker delivers to, and whether it told us to stop (HTTP 410).
+
+    Keyed by the URL's SHA-256 (a webhook URL may carry a key in its query); ``url`` keeps only
+    scheme, host and path for people to read. While ``disabled_at`` is set nothing is sent to it.
+    """
+
+    __tablename__ = "delivery_endpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(String(300))
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disabled_status: Mapped[int | None] = mapped_column(Integer)
+    # The message whose answer disabled it (its webhook-id).
+    disabled_by: Mapped[str | None] = mapped_column(String(40))
+    enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<DeliveryEndpoint {self.url} {'disabled' if self.disabled_at else 'enabled'}>"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wizard.extensions import db
@@ -15,6 +15,9 @@ class TermsAcceptance(db.Model):
     """One tick of the box: which version, when, by whom (typed name), from where."""
 
     __tablename__ = "terms_acceptance"
+    # One row per version and person (accepting again adds nothing; see steps/terms.py).
+    __table_args__ = (UniqueConstraint("onboarding_id", "version", "accepted_name",
+                                       name="uq_terms_acceptance_person"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     onboarding_id: Mapped[int] = mapped_column(

@@ -9,7 +9,8 @@ from wizard.extensions import db
 from wizard.i18n import LANGUAGE_KEY
 from wizard.invites.links import InviteError, InviteProblem, record_invite_opened, redeem_invite
 from wizard.models import OnboardingStatus
-from wizard.lifecycle import IncompleteOnboarding, OnboardingError, save_step, start_onboarding
+from wizard.lifecycle import (AlreadyCompleted, IncompleteOnboarding, OnboardingError, save_step,
+                              start_onboarding)
 from wizard.onboarding import bp
 from wizard.client_session import bind, current_onboarding
 from wizard.steps.base import ExternalRedirect, StepError
@@ -112,6 +113,9 @@ def step(name: str):
         except IncompleteOnboarding as error:
             db.session.rollback()
             return _back_to(error.steps[0])
+        except AlreadyCompleted:
+            db.session.rollback()  # a second tab or click finished first: show what it did
+            return redirect(url_for(".step", name="done"))
         except OnboardingError:
             db.session.rollback()
             form.form_errors.append(_("Afronden is niet gelukt; er is niets verloren gegaan. Probeer "

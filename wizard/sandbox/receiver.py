@@ -1,7 +1,9 @@
 """Reference receiver: what the sync backend does with a hand-off.
 
 Used by ``make demo`` and the tests, and a worked example for the backend team:
-it checks the Standard Webhooks signature and timestamp, refuses versions it
+it checks the Standard Webhooks signature and timestamp (with the
+``standardwebhooks`` package; ``webhook_secret`` may list several secrets,
+comma-separated, while one is being rotated: any that verifies will do), refuses versions it
 does not know (it reads 1 and 2), de-duplicates on ``webhook-id`` (a retry of
 an accepted message is answered 200 and ignored), decrypts the credentials with
 its private key and keeps what it received. Per connection (``onboarding_id``)

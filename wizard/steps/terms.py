@@ -8,6 +8,7 @@ the current one: publishing new terms asks unfinished clients to accept again.
 from __future__ import annotations
 
 from flask import request
+from sqlalchemy.dialects import postgresql, sqlite
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +20,10 @@ from wizard.journeys import terms_accepted_for_connection
 from wizard.models import Actor, JourneyKind, Onboarding, TermsAcceptance, record_event
 from wizard.steps.base import Step, StepError
 from wizard.terms import current_terms_version, terms_document
+
+
+#: Dialects whose INSERT can skip a row the unique constraint already holds.
+INSERT_IGNORING_DUPLICATES = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _strip(value):
@@ -54,19 +59,39 @@ def latest_acceptance(onboarding: Onboarding) -> TermsAcceptance | None:
         TermsAcceptance.accepted_at.desc(), TermsAcceptance.id.desc()).first()
 
 
+def _person(name: str) -> str:
+    """Who accepted, for comparing: the typed name without case or extra spaces."""
+    return " ".join(name.split()).casefold()
+
+
 def accept_terms(onboarding: Onboarding, *, version: str, language: str, name: str,
                  ip_address: str | None, user_agent: str | None) -> TermsAcceptance:
-    """Record that ``name`` accepted ``version`` of the terms (not committed)."""
+    """Record that ``name`` accepted ``version`` of the terms (not committed).
+
+    One row per version and person: accepting again (a reload, a double click) keeps the first
+    evidence instead of adding rows; a unique constraint keeps it so under parallel requests.
+    """
     if version != current_terms_version():
         raise StepError(_l("De voorwaarden zijn zojuist gewijzigd. Lees de nieuwe versie en vink "
                            "het vakje opnieuw aan."))
-    acceptance = TermsAcceptance(onboarding=onboarding, version=version, language=language,
-                                 accepted_name=name, ip_address=(ip_address or None) and ip_address[:45],
-                                 user_agent=(user_agent or "")[:300] or None)
-    db.session.add(acceptance)
     onboarding.answers.record("terms", version=version)
-    record_event(onboarding, Actor.CLIENT, "terms.accepted", version=version, language=language)
-    return acceptance
+    same = [a for a in onboarding.terms_acceptances.filter_by(version=version)
+            if _person(a.accepted_name) == _person(name)]
+    if same:
+        return same[0]
+    values = {"onboarding_id": onboarding.id, "version": version, "language": language,
+              "accepted_name": name, "ip_address": (ip_address or None) and ip_address[:45],
+              "user_agent": (user_agent or "")[:300] or None}
+    dialect = db.session.get_bind().dialect.name
+    if dialect in INSERT_IGNORING_DUPLICATES:
+        inserted = db.session.execute(INSERT_IGNORING_DUPLICATES[dialect](TermsAcceptance).values(
+            **values).on_conflict_do_nothing()).rowcount
+    else:
+        db.session.add(TermsAcceptance(**values))
+        inserted = 1
+    if inserted:
+        record_event(onboarding, Actor.CLIENT, "terms.accepted", version=version, language=language)
+    return onboarding.terms_acceptances.filter_by(version=version, accepted_name=name).first()
 
 
 class TermsStep(Step):

@@ -4,7 +4,7 @@ A validation run is written when it starts and filled in while it runs: ``finish
 stays NULL until the verdict is in, ``total`` says how many rights it checks.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-22 06:00:00
 
 """
@@ -15,7 +15,7 @@ import wizard.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
