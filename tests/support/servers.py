@@ -11,8 +11,12 @@ class ThreadedServer:
     """Start with ``start()`` (or use as a context manager); ``url`` is ``http://127.0.0.1:PORT``."""
 
     def __init__(self, app, *, port: int = 0, threads: int = 4):
+        # Many test apps keep pooled keep-alive connections to the session-wide servers; like a
+        # real server, close idle ones after a while and do not stop listening at waitress'
+        # default of 100 (which made calls of later tests fail to connect under load).
         self.server = create_server(app, host="127.0.0.1", port=port, threads=threads,
-                                    clear_untrusted_proxy_headers=True)
+                                    clear_untrusted_proxy_headers=True,
+                                    connection_limit=1000, channel_timeout=15)
         self.port = self.server.effective_port
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -52,8 +52,13 @@ def probe(username: str, token: str | None, domain: str | None, base_url: str | 
     operation is not; 2: the login failed or Nmbrs could not be reached.
     """
     credentials = NmbrsCredentials(username.strip(), _read_token(token).strip(), domain or None)
-    client = client_from_config(current_app.config, base_url) if base_url else nmbrs_client()
-    report = probe_permissions(credentials, profile_name, client=client, workers=workers)
+    own_client = client_from_config(current_app.config, base_url) if base_url else None
+    try:
+        report = probe_permissions(credentials, profile_name, client=own_client or nmbrs_client(),
+                                   workers=workers)
+    finally:
+        if own_client is not None:
+            own_client.close()
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

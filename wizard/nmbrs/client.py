@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -229,8 +230,12 @@ def _plain(spec: contract.Operation, result: Any) -> Any:
     return data
 
 
-_clients: dict[tuple, NmbrsClient] = {}
+# One client per distinct setting; a process normally has one, tests and re-configured apps
+# more. The least recently used beyond a few are closed so their idle pooled connections
+# do not pile up at Nmbrs.
+_clients: OrderedDict[tuple, NmbrsClient] = OrderedDict()
 _clients_lock = threading.Lock()
+_MAX_CLIENTS = 4
 
 
 def _client_settings(config: Mapping) -> dict:
@@ -254,4 +259,7 @@ def nmbrs_client() -> NmbrsClient:
         client = _clients.get(key)
         if client is None:
             client = _clients[key] = client_from_config(config)
+        _clients.move_to_end(key)
+        while len(_clients) > _MAX_CLIENTS:
+            _clients.popitem(last=False)[1].close()
     return client
