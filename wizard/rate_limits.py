@@ -90,14 +90,15 @@ class Rule:
 
     ``endpoints`` are endpoint names; ``steps`` narrows the wizard's generic step routes to
     steps by name (``view_args["name"]``); ``methods`` None counts every request; ``setting``
-    is the config key with the limit in Flask-Limiter notation (``"5/minute;20/day"``).
+    is the config key with the limit in Flask-Limiter notation (``"5/minute;20/day"``);
+    ``reason`` says on the refusal page what happened (None: too many requests, no more).
     """
 
     name: str
     setting: str
     endpoints: tuple[str, ...]
     per: Callable[[], str]
-    reason: str
+    reason: str | None = None
     methods: tuple[str, ...] | None = ("POST",)
     steps: tuple[str, ...] = ()
 
@@ -112,7 +113,6 @@ RECHECKS = _l("Er is vaak opnieuw gecontroleerd bij Nmbrs. Om Nmbrs niet te over
               "even niet.")
 CONSENT = _l("Er is vaak geprobeerd in te loggen bij Nmbrs.")
 SUPPORT_LOGIN = _l("Er is vaak geprobeerd in te loggen.")
-API = _l("Er zijn te veel verzoeken gedaan met deze API-sleutel.")
 
 API_ENDPOINTS = ("api.create_onboarding", "api.list_onboardings", "api.get_onboarding",
                  "api.relink", "api.resend", "api.revoke", "api.openapi")
@@ -137,7 +137,7 @@ RULES: tuple[Rule, ...] = (
          client_network, SUPPORT_LOGIN),
     Rule("support-login-per-account", "RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT", ("support.login",),
          support_account, SUPPORT_LOGIN),
-    Rule("api-per-key", "RATELIMIT_API_PER_KEY", API_ENDPOINTS, api_key, API, methods=None),
+    Rule("api-per-key", "RATELIMIT_API_PER_KEY", API_ENDPOINTS, api_key, methods=None),
 )
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
 
@@ -220,7 +220,7 @@ def _refused(error: RateLimitExceeded):
                                   f"Too many requests with this API key; retry in {seconds} s.",
                                   retry_after=seconds)
     else:
-        page = render_template("errors/too_many_requests.html", reason=rule.reason if rule else "",
+        page = render_template("errors/too_many_requests.html", reason=rule.reason if rule else None,
                                wait=wait_in_words(seconds),
                                in_wizard=request.blueprint == "onboarding")
         response = current_app.make_response((page, 429))
