@@ -191,7 +191,7 @@ def _retry_after(limiter: Limiter) -> int:
     breached = limiter.current_limit
     if breached is None:
         return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    return max(1, math.ceil(breached.window.reset_time - time.time()))
 
 
 def wait_in_words(seconds: int) -> str:
