@@ -39,6 +39,8 @@ EXTENSION_KEY = "wizard.limiter"
 REDIS_TIMEOUT_SECONDS = 2
 #: IPv6 clients get a whole /64 each; counting single addresses would let one client rotate.
 IPV6_PREFIX = 64
+#: Seconds to ask a refused client to wait when the store cannot tell.
+FALLBACK_RETRY_AFTER = 60
 
 
 def _hashed(kind: str, value: str) -> str:
@@ -175,8 +177,9 @@ def init_rate_limits(app: Flask) -> Limiter:
                                      methods=list(rule.methods) if rule.methods else None,
                                      exempt_when=rule.skips)
         for endpoint in rule.endpoints:
-            if endpoint in app.view_functions:
-                app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+            if endpoint not in app.view_functions:  # a renamed route must not lose its limit
+                raise RuntimeError(f"rate limit {rule.name}: no endpoint {endpoint!r}")
+            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     app.extensions[EXTENSION_KEY] = limiter
     app.register_error_handler(RateLimitExceeded, _refused)
     return limiter
@@ -189,9 +192,12 @@ def _configured(setting: str) -> Callable[[], str]:
 def _retry_after(limiter: Limiter) -> int:
     """Whole seconds until the breached limit lets a request through again (at least 1)."""
     breached = limiter.current_limit
-    if breached is None:
-        return 60
-    return max(1, math.ceil(breached.window.reset_time - time.time()))
+    try:
+        reset = breached.window.reset_time
+    except Exception:  # the store went away since it refused (or there is none): a safe guess
+        logger.warning("rate limit store did not say when the limit resets")
+        return FALLBACK_RETRY_AFTER
+    return max(1, math.ceil(reset - time.time()))
 
 
 def wait_in_words(seconds: int) -> str:
@@ -217,7 +223,7 @@ def _refused(error: RateLimitExceeded):
                    endpoint, seconds)
     if request.blueprint == "api":
         response = error_response(429, "too_many_requests",
-                                  f"Too many requests with this API key; retry in {seconds} s.",
+                                  f"Too many requests; retry in {seconds} s.",
                                   retry_after=seconds)
     else:
         page = render_template("errors/too_many_requests.html", reason=rule.reason if rule else None,

@@ -209,5 +209,5 @@ def test_api_per_key(app, client):
     seconds = assert_refused(refused)
     assert refused.get_json() == {"error": {
         "code": "too_many_requests", "retry_after": seconds,
-        "message": f"Too many requests with this API key; retry in {seconds} s."}}
+        "message": f"Too many requests; retry in {seconds} s."}}
     assert list_with(other).status_code == 200
