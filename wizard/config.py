@@ -34,7 +34,9 @@ MIN_SECRET_KEY_LENGTH = 32
 #: Production talks to these only over https (each is named when it does not).
 HTTPS_URLS = ("PUBLIC_URL", "SYNC_URL", "NMBRS_SOAP_URL", "NMBRS_IDENTITY_URL",
               "NMBRS_OAUTH_AUTHORIZE_URL", "NMBRS_OAUTH_TOKEN_URL", "NMBRS_OAUTH_REVOCATION_URL",
-              "NMBRS_OAUTH_REDIRECT_URI", "NMBRS_REST_URL")
+              "NMBRS_OAUTH_REDIRECT_URI", "NMBRS_REST_URL", "SUPPORT_OIDC_DISCOVERY_URL")
+#: Optional https URLs: production checks them only when they are set.
+OPTIONAL_URLS = ("NMBRS_OAUTH_REDIRECT_URI", "SUPPORT_OIDC_DISCOVERY_URL")
 #: The session cookie in production: only over https, only for this host, never to scripts.
 PRODUCTION_SESSION_COOKIE = "__Host-session"
 SMTP_SECURITY = ("starttls", "ssl", "none")
@@ -199,6 +201,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SUPPORT_LOGIN_ATTEMPTS", "SUPPORT_LOGIN_ATTEMPTS", "5", False,
             "Failed support logins for one e-mail address before it is locked for a minute; "
             "each further failure doubles the lock (at most an hour)."),
+    Setting("SUPPORT_OIDC_DISCOVERY_URL", "SUPPORT_OIDC_DISCOVERY_URL", None, False,
+            "Single sign-on for support: the OpenID Connect discovery document "
+            "(`https://…/.well-known/openid-configuration`) of the company's identity provider "
+            "(Microsoft Entra ID, Google Workspace, Okta…). Empty: password login only. Only "
+            "existing, active support accounts whose e-mail the provider reports as verified "
+            "get in; roles stay managed here."),
+    Setting("SUPPORT_OIDC_CLIENT_ID", "SUPPORT_OIDC_CLIENT_ID", None, False,
+            "Our client id at that identity provider; required with `SUPPORT_OIDC_DISCOVERY_URL`."),
+    Setting("SUPPORT_OIDC_CLIENT_SECRET", "SUPPORT_OIDC_CLIENT_SECRET", None, False,
+            "Our client secret there; required with `SUPPORT_OIDC_DISCOVERY_URL`."),
+    Setting("SUPPORT_OIDC_PROVIDER_NAME", "SUPPORT_OIDC_PROVIDER_NAME", "single sign-on", False,
+            "The provider's name on the login button (\"Inloggen met …\"), e.g. `Microsoft`."),
+    Setting("SUPPORT_PASSWORD_LOGIN", "SUPPORT_PASSWORD_LOGIN", "true", False,
+            "`false` turns support's password login off, leaving single sign-on (which must then "
+            "be configured). The `support create-user` CLI still sets a password for emergencies."),
     Setting("SUPPORT_REFRESH_SECONDS", "SUPPORT_REFRESH_SECONDS", "20", False,
             "How often support's open list and detail pages refresh themselves (with JavaScript)."),
     Setting("STALLED_DAYS", "STALLED_DAYS", "3", False,
@@ -247,7 +264,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATELIMIT_SUPPORT_LOGIN_PER_IP", "RATELIMIT_SUPPORT_LOGIN_PER_IP",
             "10/minute;100/day", False,
             "Support login attempts per IP address (beside the lock per account, "
-            "`SUPPORT_LOGIN_ATTEMPTS`)."),
+            "`SUPPORT_LOGIN_ATTEMPTS`); single sign-on starts and returns count apart under the "
+            "same limit."),
     Setting("RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT", "RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT",
             "5/minute;30/hour", False,
             "Support login attempts per e-mail address typed, successful or not."),
@@ -349,6 +367,7 @@ def load_config(overrides: dict | None = None) -> dict:
 
     sync = _sync_settings(raw, overrides, instance)
     consent = _consent_settings(raw, overrides, production)
+    support_login = _support_login_settings(raw, overrides)
 
     mail_backend = get("MAIL_BACKEND") or "file"
     if mail_backend not in MAIL_BACKENDS:
@@ -453,6 +472,7 @@ def load_config(overrides: dict | None = None) -> dict:
         **numbers,
         **sync,
         **consent,
+        **support_login,
     }
     config.update(overrides)
     config["SECRET_KEY"] = config["SECRET_KEYS"][0]  # sessions and links sign with the same key
@@ -479,8 +499,8 @@ def production_problems(config: dict) -> list[str]:
             problems.append(f"{PREFIX}SECRET_KEYS key {number} holds spaces or control characters")
     for name in HTTPS_URLS:
         value = config.get(name)
-        if value is None and name == "NMBRS_OAUTH_REDIRECT_URI":
-            continue  # derived from PUBLIC_URL, checked there
+        if value is None and name in OPTIONAL_URLS:
+            continue  # not used (the redirect URI is then derived from PUBLIC_URL, checked there)
         parts = urlsplit(value or "")
         if parts.scheme != "https" or not parts.hostname:
             problems.append(f"{PREFIX}{name} must be an https:// URL with a host")
@@ -536,6 +556,35 @@ def _consent_settings(raw: dict, overrides: dict, production: bool) -> dict:
         "NMBRS_REST_URL": (value("NMBRS_REST_URL") or rest).rstrip("/"),
         "NMBRS_SUBSCRIPTION_KEY": key or None,
         "NMBRS_SUBSCRIPTION_KEY_REF": value("NMBRS_SUBSCRIPTION_KEY_REF") or "default",
+    }
+
+
+def _support_login_settings(raw: dict, overrides: dict) -> dict:
+    """How support staff log in: password, single sign-on (OpenID Connect), or both."""
+    def value(name: str) -> str | None:
+        return overrides.get(name) if overrides.get(name) is not None else raw.get(name)
+
+    discovery = value("SUPPORT_OIDC_DISCOVERY_URL") or None
+    client_id, secret = value("SUPPORT_OIDC_CLIENT_ID"), value("SUPPORT_OIDC_CLIENT_SECRET")
+    if discovery:
+        missing = [PREFIX + name for name, given in (("SUPPORT_OIDC_CLIENT_ID", client_id),
+                                                     ("SUPPORT_OIDC_CLIENT_SECRET", secret))
+                   if not given]
+        if missing:
+            raise ConfigurationError("WIZARD_SUPPORT_OIDC_DISCOVERY_URL is set, so support's single "
+                                     "sign-on also needs: " + ", ".join(missing))
+    password_login = str(value("SUPPORT_PASSWORD_LOGIN") or "true").lower()
+    if password_login not in ("true", "false"):
+        raise ConfigurationError("WIZARD_SUPPORT_PASSWORD_LOGIN must be true or false.")
+    if password_login == "false" and not discovery:
+        raise ConfigurationError("WIZARD_SUPPORT_PASSWORD_LOGIN is false, so support needs single "
+                                 "sign-on: set WIZARD_SUPPORT_OIDC_DISCOVERY_URL.")
+    return {
+        "SUPPORT_OIDC_DISCOVERY_URL": discovery,
+        "SUPPORT_OIDC_CLIENT_ID": client_id if discovery else None,
+        "SUPPORT_OIDC_CLIENT_SECRET": secret if discovery else None,
+        "SUPPORT_OIDC_PROVIDER_NAME": value("SUPPORT_OIDC_PROVIDER_NAME") or "single sign-on",
+        "SUPPORT_PASSWORD_LOGIN": password_login == "true",
     }
 
 

@@ -137,6 +137,11 @@ RULES: tuple[Rule, ...] = (
          CONSENT, steps=("consent",)),
     Rule("support-login-per-ip", "RATELIMIT_SUPPORT_LOGIN_PER_IP", ("support.login",),
          client_network, SUPPORT_LOGIN),
+    # Single sign-on: each start sends the browser to the identity provider, each callback
+    # trades a code there; both count against the same per-address budget as the password form.
+    Rule("support-sso-per-ip", "RATELIMIT_SUPPORT_LOGIN_PER_IP",
+         ("support.sso_start", "support.sso_callback"), client_network, SUPPORT_LOGIN,
+         methods=None),
     Rule("support-login-per-account", "RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT", ("support.login",),
          support_account, SUPPORT_LOGIN),
     Rule("api-per-key", "RATELIMIT_API_PER_KEY", API_ENDPOINTS, api_key, methods=None),

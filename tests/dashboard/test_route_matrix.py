@@ -15,6 +15,7 @@ from wizard.staff import create_api_key
 PUBLIC, INVITE_LINK, CLIENT, SUPPORT_OPEN, SUPPORT, ADMIN, API, API_PUBLIC, OAUTH_CALLBACK = (
     "public", "invite_link", "client", "support_open", "support", "admin", "api", "api_public",
     "oauth_callback")
+SUPPORT_SSO = "support_sso"  # single sign-on, not configured in this world (tested on its own)
 
 #: Every endpoint and who may use it. Add new routes here (the test fails until you do).
 ENDPOINTS = {
@@ -25,6 +26,7 @@ ENDPOINTS = {
     "onboarding.validation_progress": CLIENT,
     "oauth.nmbrs_callback": OAUTH_CALLBACK,
     "support.login": SUPPORT_OPEN,
+    "support.sso_start": SUPPORT_SSO, "support.sso_callback": SUPPORT_SSO,
     "support.logout": SUPPORT, "support.password": SUPPORT, "support.index": SUPPORT,
     "support.export": SUPPORT, "support.new_invite": SUPPORT, "support.detail": SUPPORT,
     "support.resend": SUPPORT, "support.revoke": SUPPORT, "support.copy_link": SUPPORT,
@@ -56,6 +58,8 @@ def expected(category: str, principal: str, method: str):
         return {200, 302, 404, 422} if principal.startswith("client") else {401}
     if category == SUPPORT_OPEN:
         return {200, 302, 401, 422}
+    if category == SUPPORT_SSO:
+        return {404}
     if category in (SUPPORT, ADMIN):
         if not browser_support:
             return TO_LOGIN

@@ -178,6 +178,16 @@ def test_support_login_per_ip(app):
     assert support_from(app, OTHER_ADDRESS).login("agent@support.example").status_code == 302
 
 
+@lowered(RATELIMIT_SUPPORT_LOGIN_PER_IP="2/minute")
+def test_single_sign_on_per_ip(app, client):
+    """Starting single sign-on and coming back from it count apart from the password form."""
+    assert client.get("/support/login/sso").status_code == 404  # not configured in the tests
+    assert client.get("/support/login/sso/callback?state=x&code=y").status_code == 404
+    assert_refused(client.get("/support/login/sso"))
+    assert support_from(app, "127.0.0.1").login("agent@support.example", "wrong").status_code == 401
+    assert support_from(app, OTHER_ADDRESS).client.get("/support/login/sso").status_code == 404
+
+
 @lowered(RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT="2/minute")
 def test_support_login_per_account_from_any_address(app):
     create_user(email="agent@support.example", role=SupportRole.AGENT, password=PASSWORD)

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
-from wizard.support import access, auth, filters, views  # noqa: E402,F401  (registers the routes)
+from wizard.support import access, auth, filters, single_sign_on, views  # noqa: E402,F401  (registers the routes)

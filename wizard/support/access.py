@@ -4,9 +4,8 @@ from __future__ import annotations
 import logging
 import math
 import secrets
-from urllib.parse import urlsplit
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -18,23 +17,16 @@ from wizard.staff import (AccountError, LoginRefused, authenticate, change_passw
                           set_active, start_session)
 from wizard.support import bp
 from wizard.support.auth import (admin_required, clear_session_cookie, cookie_name, current_session,
-                                 set_session_cookie)
+                                 safe_next, set_session_cookie)
 from wizard.support.forms import AccountForm, ApiKeyForm, LoginForm, PasswordForm
 
 log = logging.getLogger(__name__)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a support page of this site: the login must not become an open redirect."""
-    parts = urlsplit(target or "")
-    if (target and not parts.scheme and not parts.netloc and target.startswith(bp.url_prefix + "/")
-            and "\\" not in target):
-        return target
-    return url_for("support.index")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    if request.method == "POST" and not current_app.config["SUPPORT_PASSWORD_LOGIN"]:
+        abort(403)  # single sign-on only: the form is not even shown
     form = LoginForm(data=None if request.method == "POST" else {"next": request.args.get("next")})
     status = 200
     if form.validate_on_submit():
@@ -49,7 +41,7 @@ def login():
                 if refusal.locked_for else _("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         else:
             _session, token = start_session(user, replacing=request.cookies.get(cookie_name()))
-            response = redirect(_safe_next(form.next.data))
+            response = redirect(safe_next(form.next.data))
             set_session_cookie(response, token)
             return response
     elif request.method == "POST":

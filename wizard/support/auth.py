@@ -10,6 +10,7 @@ session has no way into support pages.
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
@@ -21,7 +22,7 @@ from wizard.support import bp
 
 COOKIE = "wizard_support"
 SECURE_COOKIE = "__Secure-wizard-support"
-OPEN_ENDPOINTS = {"support.login"}
+OPEN_ENDPOINTS = {"support.login", "support.sso_start", "support.sso_callback"}
 _SESSION_KEY = "wizard.support_session"
 
 
@@ -100,3 +101,12 @@ def clear_session_cookie(response) -> None:
     response.delete_cookie(cookie_name(), path=bp.url_prefix,
                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
                            samesite="Lax")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a support page of this site: the login must not become an open redirect."""
+    parts = urlsplit(target or "")
+    if (target and not parts.scheme and not parts.netloc and target.startswith(bp.url_prefix + "/")
+            and "\\" not in target):
+        return target
+    return url_for("support.index")
