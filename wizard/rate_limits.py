@@ -216,6 +216,13 @@ def wait_in_words(seconds: int) -> str:
     return format_timedelta(wait, threshold=1.5)
 
 
+def _in_wizard() -> bool:
+    """A client refused on a wizard page with an onboarding bound (so there is work to keep)."""
+    from wizard.client_session import SESSION_KEY
+
+    return request.blueprint == "onboarding" and SESSION_KEY in session
+
+
 def _refused(error: RateLimitExceeded):
     """429 with ``Retry-After``: JSON on the API, a calm page in the client's language elsewhere."""
     from wizard.api.errors import error_response
@@ -233,7 +240,7 @@ def _refused(error: RateLimitExceeded):
     else:
         page = render_template("errors/too_many_requests.html", reason=rule.reason if rule else None,
                                wait=wait_in_words(seconds),
-                               in_wizard=request.blueprint == "onboarding")
+                               in_wizard=_in_wizard())
         response = current_app.make_response((page, 429))
     response.headers["Retry-After"] = str(seconds)
     return response

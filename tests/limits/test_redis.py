@@ -14,7 +14,7 @@ from tests.conftest import TEST_SECRET
 from tests.dashboard.conftest import SupportActions
 from tests.limits.conftest import lowered
 from tests.support.postgres import _free_port
-from tests.support.redis import TemporaryRedis
+from tests.support.redis import MISSING, TemporaryRedis
 from wizard import create_app
 from wizard.extensions import db
 
@@ -143,3 +143,12 @@ def test_redis_going_away_is_never_a_500(app_config, caplog):
     finally:
         server.stop()
     assert any("in-memory" in record.getMessage() for record in caplog.records)
+
+
+def test_a_missing_redis_server_fails_naming_make_redis(monkeypatch):
+    """``make test`` installs it; without it the Redis tests fail (never skip) and say so."""
+    monkeypatch.setattr("tests.support.redis.REDIS_SERVER", "/nonexistent/redis-server")
+    monkeypatch.setattr("tests.support.redis.shutil.which", lambda name: None)
+    with pytest.raises(RuntimeError, match="make redis") as missing:
+        TemporaryRedis.start()
+    assert str(missing.value) == MISSING

@@ -92,6 +92,14 @@ def test_every_refusal_is_logged_without_who(client_at_credentials, caplog):
         assert secret not in everything
 
 
+@lowered(RATELIMIT_INVITE_OPEN_PER_IP="1/minute")
+def test_invite_refusal_promises_nothing_about_saved_work(client):
+    client.get("/i/not-a-real-token")
+    page = client.get("/i/not-a-real-token").get_data(as_text=True)
+    assert "Er zijn vanaf dit netwerk veel uitnodigingslinks geopend." in page
+    assert "Wat je al had ingevuld" not in page
+
+
 @lowered(RATELIMIT_SUPPORT_LOGIN_PER_IP="1/minute")
 def test_support_login_refusal_is_a_page_too(client):
     client.post("/support/login", data={"email": "a@support.example", "password": "x"})
