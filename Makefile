@@ -9,12 +9,12 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SANDBOX_PORT ?= 5001
 
-.PHONY: demo test install translations extract-messages chromium postgresql benchmark clean
+.PHONY: demo test install translations extract-messages chromium postgresql redis benchmark clean
 
 demo: install translations
 	$(BIN)/flask --app wsgi demo --host $(HOST) --port $(PORT) --sandbox-port $(SANDBOX_PORT)
 
-test: install translations chromium postgresql
+test: install translations chromium postgresql redis
 	$(BIN)/pytest
 
 benchmark: install translations
@@ -48,6 +48,12 @@ chromium:
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
+
+# Rate limits shared by several processes live in Redis: the tests start a throw-away
+# redis-server from this binary (no service needs to run).
+redis:
+	@test -x /usr/bin/redis-server || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache wizard/translations/*/LC_MESSAGES/*.mo

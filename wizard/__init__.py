@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_rate_limits(app)
     register_security_headers(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -68,6 +69,13 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api.bp)
     init_login(app)
     log_availability(app)
+
+
+def register_rate_limits(app: Flask) -> None:
+    from wizard.rate_limits import init_rate_limits, trust_proxies
+
+    trust_proxies(app)
+    init_rate_limits(app)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -40,6 +40,15 @@ OPTIONAL_URLS = ("NMBRS_OAUTH_REDIRECT_URI", "SUPPORT_OIDC_DISCOVERY_URL")
 #: The session cookie in production: only over https, only for this host, never to scripts.
 PRODUCTION_SESSION_COOKIE = "__Host-session"
 SMTP_SECURITY = ("starttls", "ssl", "none")
+#: Rate limits (Flask-Limiter notation), each one a setting; ``wizard.rate_limits`` applies them.
+RATE_LIMIT_SETTINGS = ("RATELIMIT_INVITE_OPEN_PER_IP", "RATELIMIT_CREDENTIALS_PER_ONBOARDING",
+                       "RATELIMIT_CREDENTIALS_PER_IP", "RATELIMIT_RECHECKS_PER_ONBOARDING",
+                       "RATELIMIT_RECHECKS_PER_IP", "RATELIMIT_CONSENT_PER_ONBOARDING",
+                       "RATELIMIT_CONSENT_PER_IP", "RATELIMIT_SUPPORT_LOGIN_PER_IP",
+                       "RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT", "RATELIMIT_API_PER_KEY")
+#: The test suite makes hundreds of requests from 127.0.0.1: limits it does not set itself stay
+#: out of its way (the rate-limit tests lower each one to prove it).
+TESTING_RATE_LIMIT = "10000/minute"
 
 
 class ConfigurationError(RuntimeError):
@@ -227,6 +236,46 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PERSONAL_DATA_RETENTION_DAYS", "PERSONAL_DATA_RETENTION_DAYS", "30", False,
             "Days after an onboarding expired or was revoked before its personal data (contact, "
             "Nmbrs username, answers, terms acceptance, audit details) is erased by `flask purge`."),
+    Setting("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", "memory://", False,
+            "Where rate limits count: `memory://` (each process counts alone: the demo, one "
+            "process) or a Redis URL such as `redis://redis.internal:6379/0`, which several "
+            "processes and hosts share. While Redis is unreachable each process counts in memory."),
+    Setting("RATELIMIT_INVITE_OPEN_PER_IP", "RATELIMIT_INVITE_OPEN_PER_IP", "30/minute;300/day",
+            False, "Invite links one IP address may open (limits in Flask-Limiter notation, "
+            "several separated by `;`). Every rate limit answers 429 with `Retry-After` and a "
+            "page in the client's language, or JSON on the API."),
+    Setting("RATELIMIT_CREDENTIALS_PER_ONBOARDING", "RATELIMIT_CREDENTIALS_PER_ONBOARDING",
+            "5/minute;20/day", False,
+            "Submissions of the API-token form per onboarding (each one logs in at Nmbrs, so the "
+            "wizard cannot be used to try tokens)."),
+    Setting("RATELIMIT_CREDENTIALS_PER_IP", "RATELIMIT_CREDENTIALS_PER_IP", "10/minute;50/day",
+            False, "Submissions of the API-token form per IP address, over all onboardings."),
+    Setting("RATELIMIT_RECHECKS_PER_ONBOARDING", "RATELIMIT_RECHECKS_PER_ONBOARDING",
+            "6/minute;60/day", False,
+            "Checks run again (\"Opnieuw controleren\") and company lists read again, per "
+            "onboarding; each one calls Nmbrs."),
+    Setting("RATELIMIT_RECHECKS_PER_IP", "RATELIMIT_RECHECKS_PER_IP", "20/minute;200/day", False,
+            "Checks and company lists read again per IP address, over all onboardings."),
+    Setting("RATELIMIT_CONSENT_PER_ONBOARDING", "RATELIMIT_CONSENT_PER_ONBOARDING",
+            "5/minute;30/day", False,
+            "Trips to Nmbrs' login (\"Inloggen met Nmbrs\") started per onboarding."),
+    Setting("RATELIMIT_CONSENT_PER_IP", "RATELIMIT_CONSENT_PER_IP", "10/minute;100/day", False,
+            "Trips to Nmbrs' login started per IP address, over all onboardings."),
+    Setting("RATELIMIT_SUPPORT_LOGIN_PER_IP", "RATELIMIT_SUPPORT_LOGIN_PER_IP",
+            "10/minute;100/day", False,
+            "Support login attempts per IP address (beside the lock per account, "
+            "`SUPPORT_LOGIN_ATTEMPTS`); single sign-on starts and returns count apart under the "
+            "same limit."),
+    Setting("RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT", "RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT",
+            "5/minute;30/hour", False,
+            "Support login attempts per e-mail address typed, successful or not."),
+    Setting("RATELIMIT_API_PER_KEY", "RATELIMIT_API_PER_KEY", "120/minute;5000/hour", False,
+            "Requests to the CRM's API (`/api/v1/`) per API key presented (per IP address "
+            "without one)."),
+    Setting("PROXY_HOPS", "PROXY_HOPS", "0", False,
+            "Reverse proxies in front of the app that append the client's address to "
+            "`X-Forwarded-For`; with `1` (one TLS proxy) the address it appended counts for "
+            "rate limits and the terms record. `0`: the address that connected."),
     Setting("LOG_LEVEL", "LOG_LEVEL", "INFO", False, "Python log level."),
     Setting("LOG_FORMAT", "LOG_FORMAT", "json", False,
             "`json` (one object per line) or `text`."),
@@ -251,6 +300,16 @@ def _day_list(value: str | None) -> tuple[float, ...]:
     if any(day <= 0 for day in days):
         raise ValueError(f"days must be positive: {value!r}")
     return tuple(days)
+
+
+def _is_rate_limit(value) -> bool:
+    """``"5/minute;20/day"`` and the like: one or more limits ``limits`` can parse."""
+    from limits import parse_many
+
+    try:
+        return bool(parse_many(value)) if isinstance(value, str) else False
+    except ValueError:
+        return False
 
 
 def _persisted_key(instance: Path, filename: str, make) -> str:
@@ -348,6 +407,7 @@ def load_config(overrides: dict | None = None) -> dict:
             "API_IDEMPOTENCY_HOURS": float(get("API_IDEMPOTENCY_HOURS")),
             "FAILED_HANDOFF_RETENTION_DAYS": float(get("FAILED_HANDOFF_RETENTION_DAYS")),
             "PERSONAL_DATA_RETENTION_DAYS": float(get("PERSONAL_DATA_RETENTION_DAYS")),
+            "PROXY_HOPS": int(get("PROXY_HOPS")),
         }
     except ValueError as exc:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc
@@ -357,6 +417,10 @@ def load_config(overrides: dict | None = None) -> dict:
     out_of_range = [PREFIX + name for name, least in minimum.items() if not numbers[name] >= least]
     if out_of_range:
         raise ConfigurationError("These periods must be positive numbers: " + ", ".join(out_of_range))
+    if numbers["PROXY_HOPS"] < 0:
+        raise ConfigurationError("WIZARD_PROXY_HOPS must be 0 or more.")
+    rate_limits = {name: raw[name] or (TESTING_RATE_LIMIT if env == "testing" else defaults[name])
+                   for name in RATE_LIMIT_SETTINGS}
 
     config = {
         "WIZARD_ENV": env,
@@ -403,6 +467,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "COMPRESS_MIN_SIZE": 1024,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
                                "application/json", "image/svg+xml", "text/csv"],
+        "RATELIMIT_STORAGE_URI": get("RATELIMIT_STORAGE_URI"),
+        **rate_limits,
         **numbers,
         **sync,
         **consent,
@@ -411,6 +477,10 @@ def load_config(overrides: dict | None = None) -> dict:
     config.update(overrides)
     config["SECRET_KEY"] = config["SECRET_KEYS"][0]  # sessions and links sign with the same key
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_LIFETIME_HOURS"])
+    unreadable = [PREFIX + name for name in RATE_LIMIT_SETTINGS if not _is_rate_limit(config[name])]
+    if unreadable:
+        raise ConfigurationError("These rate limits are not in Flask-Limiter notation (e.g. "
+                                 "`5/minute;20/day`): " + ", ".join(unreadable))
     if production:
         problems = production_problems(config)
         if problems:

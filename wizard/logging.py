@@ -38,8 +38,9 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 #: Libraries that log whole requests or replies (SOAP envelopes with usernames and salaries, URLs
 #: with codes) at DEBUG or INFO: they stay at WARNING whatever ``LOG_LEVEL`` says. werkzeug's
-#: request lines would repeat invite tokens in the path; we log our own.
-QUIET_LOGGERS = ("zeep", "urllib3", "authlib", "werkzeug")
+#: request lines would repeat invite tokens in the path; we log our own. Flask-Limiter's INFO line
+#: per refusal repeats what ``wizard.rate_limits`` logs at WARNING.
+QUIET_LOGGERS = ("zeep", "urllib3", "authlib", "werkzeug", "flask-limiter")
 
 
 def configure_logging(app: Flask) -> None:
