@@ -436,3 +436,44 @@ def test_codes_links_and_device_ids_appear_only_in_the_email(debug_logs, started
         assert found == [], f"{found} found in {where}"
     assert code in smtp_server.inbox.messages[0].get_body(("html",)).get_content()
     assert code not in smtp_server.inbox.messages[0]["Subject"]
+
+
+# --- parallel entries over real HTTP ---------------------------------------------------------
+
+@pytest.fixture
+def server(app):
+    from tests.support.servers import ThreadedServer
+
+    with ThreadedServer(app, threads=12) as running:
+        app.config["PUBLIC_URL"] = running.url
+        yield running
+
+
+@pytest.mark.both_databases
+def test_parallel_wrong_entries_are_each_counted_and_never_exceed_the_limit(
+        app, server, make_onboarding, smtp_server):
+    from tests.support.http_wizard import HttpWizard
+    from tests.trust.test_concurrency import in_parallel
+
+    onboarding, link = make_onboarding()
+    assert HttpWizard(server.url).open_invite(link).headers["Location"] == "/onboarding/"
+    other = HttpWizard(server.url)
+    assert other.open_invite(link).headers["Location"] == VERIFY
+    token = CSRF.search(other.get(VERIFY).text).group(1)
+    assert other.request("POST", f"{VERIFY}/send", data={"csrf_token": token}).status_code == 302
+    code = code_in(smtp_server.inbox.wait(1)[0])
+    wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+
+    tabs = [other.clone() for _ in range(10)]
+    answers = in_parallel(lambda i: tabs[i].request(
+        "POST", VERIFY, data={"csrf_token": token, "code": wrong}))
+    assert [a for a in answers if isinstance(a, Exception)] == []
+    assert sorted(a.status_code for a in answers) == [422] * 10
+    db.session.expire_all()
+    assert db.session.scalar(db.select(DeviceCode.failed_attempts)) == 5
+    kinds = events(onboarding)
+    assert kinds.count("device.code_failed") == 4 and kinds.count("device.code_locked") == 1
+    # The right code comes too late: the code is dead.
+    late = other.request("POST", VERIFY, data={"csrf_token": token, "code": code})
+    assert late.status_code == 422
+    assert "device.verified" not in events(onboarding)

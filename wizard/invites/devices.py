@@ -281,12 +281,14 @@ def verify_device_code(onboarding: Onboarding, device_id: str, entered: str, *,
     db.session.refresh(code)
     reference = device_reference(digest)
     if counted.rowcount != 1 or code.failed_attempts >= maximum:
-        if code.ended_at is None:
-            code.ended_at = now
+        # Of entries racing past the limit, the one that ends the code records it.
+        ended = db.session.execute(update(DeviceCode).where(
+            DeviceCode.id == code.id, DeviceCode.ended_at.is_(None)).values(ended_at=now))
+        if ended.rowcount == 1:
             record_event(onboarding, Actor.SYSTEM, "device.code_locked", device=reference,
-                         attempts=code.failed_attempts)
+                         attempts=maximum)
             log.warning("device code for onboarding %s locked after %s wrong entries",
-                        onboarding.id, code.failed_attempts)
+                        onboarding.id, maximum)
         db.session.commit()
         raise CodeRefused(CodeProblem.LOCKED)
     attempts_left = maximum - code.failed_attempts
