@@ -84,7 +84,8 @@ def test_leaving_and_coming_back_shows_the_finished_result(make_onboarding, wiza
     wizard.open_invite(link)
     to_credentials(wizard)
     enter_login(wizard, sandbox.login("missing_rights"))
-    browser = app.test_client()  # the same link, another day
+    browser = app.test_client()  # the same link in the same browser, another day (new session)
+    browser.set_cookie("device", wizard.client.get_cookie("device").value)
     browser.get(link.replace("http://127.0.0.1:5000", ""))
     assert browser.get("/onboarding/").headers["Location"].endswith("/onboarding/validation")
     page = browser.get("/onboarding/validation").get_data(as_text=True)

@@ -19,7 +19,7 @@ def test_opening_the_link_binds_a_session_and_redirects_to_a_clean_url(
     db.session.refresh(onboarding)
     assert onboarding.status is OnboardingStatus.IN_PROGRESS
     events = [e.event_type for e in db.session.scalars(db.select(AuditEvent))]
-    assert events == ["onboarding.created", "onboarding.started", "invite.opened"]
+    assert events == ["onboarding.created", "device.remembered", "onboarding.started", "invite.opened"]
 
 
 def test_without_a_session_the_wizard_asks_for_the_link(simple_flow, client):
@@ -59,15 +59,20 @@ def test_post_without_csrf_token_is_refused(simple_flow, client, wizard, make_on
     assert not onboarding.answers
 
 
-def test_resume_in_a_new_browser_by_opening_the_link_again(simple_flow, app, wizard,
-                                                           make_onboarding):
+def test_resume_after_the_session_ended_by_opening_the_link_again(simple_flow, app, wizard,
+                                                                  make_onboarding):
     _, link = make_onboarding()
     wizard.open_invite(link)
     wizard.submit("first")
     wizard.submit("second")
-    other_browser = app.test_client()
-    other_browser.get(link.replace("http://127.0.0.1:5000", ""))
-    assert location(other_browser.get("/onboarding/")) == "/onboarding/third"
+    # The browser the next day: its session is gone, its device cookie is not.
+    next_day = app.test_client()
+    next_day.set_cookie("device", wizard.client.get_cookie("device").value)
+    next_day.get(link.replace("http://127.0.0.1:5000", ""))
+    assert location(next_day.get("/onboarding/")) == "/onboarding/third"
+    # Another browser must verify first (tests/test_device_verification.py).
+    assert location(app.test_client().get(link.replace("http://127.0.0.1:5000", ""))) == \
+        "/onboarding/verify-browser"
 
 
 def test_finishing_the_last_step_completes_and_locks_the_onboarding(simple_flow, client, wizard,

@@ -39,6 +39,8 @@ HTTPS_URLS = ("PUBLIC_URL", "SYNC_URL", "NMBRS_SOAP_URL", "NMBRS_IDENTITY_URL",
 OPTIONAL_URLS = ("NMBRS_OAUTH_REDIRECT_URI", "SUPPORT_OIDC_DISCOVERY_URL")
 #: The session cookie in production: only over https, only for this host, never to scripts.
 PRODUCTION_SESSION_COOKIE = "__Host-session"
+#: The cookie that recognises a browser the client verified (see wizard/client_device.py).
+PRODUCTION_DEVICE_COOKIE = "__Host-device"
 SMTP_SECURITY = ("starttls", "ssl", "none")
 #: Rate limits (Flask-Limiter notation), each one a setting; ``wizard.rate_limits`` applies them.
 RATE_LIMIT_SETTINGS = ("RATELIMIT_INVITE_OPEN_PER_IP", "RATELIMIT_CREDENTIALS_PER_ONBOARDING",
@@ -107,6 +109,15 @@ SETTINGS: tuple[Setting, ...] = (
             "Raising it asks clients who have not finished to accept again."),
     Setting("SESSION_LIFETIME_HOURS", "SESSION_LIFETIME_HOURS", "8", False,
             "Hours a client's browser session lasts; reopening the invite link resumes the wizard."),
+    Setting("DEVICE_COOKIE_DAYS", "DEVICE_COOKIE_DAYS", "60", False,
+            "Days a browser stays recognised (a signed device cookie) after it last opened the "
+            "invite link; a browser the onboarding knows resumes without a code."),
+    Setting("DEVICE_CODE_MINUTES", "DEVICE_CODE_MINUTES", "10", False,
+            "Minutes a one-time code for a second browser stays valid."),
+    Setting("DEVICE_CODE_ATTEMPTS", "DEVICE_CODE_ATTEMPTS", "5", False,
+            "Wrong entries of one code before it stops working."),
+    Setting("DEVICE_CODES_PER_HOUR", "DEVICE_CODES_PER_HOUR", "3", False,
+            "One-time codes one onboarding may send per hour (for all browsers together)."),
     Setting("SUPPORT_EMAIL", "SUPPORT_EMAIL", "support@example.nl", False,
             "Support address shown to clients on error pages and in emails."),
     Setting("SUPPORT_PHONE", "SUPPORT_PHONE", "020 123 4567", False,
@@ -382,6 +393,10 @@ def load_config(overrides: dict | None = None) -> dict:
             "SMTP_TIMEOUT": float(get("SMTP_TIMEOUT")),
             "INVITE_MAX_AGE_DAYS": int(get("INVITE_MAX_AGE_DAYS")),
             "SESSION_LIFETIME_HOURS": float(get("SESSION_LIFETIME_HOURS")),
+            "DEVICE_COOKIE_DAYS": float(get("DEVICE_COOKIE_DAYS")),
+            "DEVICE_CODE_MINUTES": float(get("DEVICE_CODE_MINUTES")),
+            "DEVICE_CODE_ATTEMPTS": int(get("DEVICE_CODE_ATTEMPTS")),
+            "DEVICE_CODES_PER_HOUR": int(get("DEVICE_CODES_PER_HOUR")),
             "MAIL_MAX_ATTEMPTS": int(get("MAIL_MAX_ATTEMPTS")),
             "MAIL_RETRY_SECONDS": int(get("MAIL_RETRY_SECONDS")),
             "NMBRS_TIMEOUT": float(get("NMBRS_TIMEOUT")),
@@ -413,7 +428,8 @@ def load_config(overrides: dict | None = None) -> dict:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc
     # Periods: zero is allowed where it means "at once" (retention), never for a session.
     minimum = {"SESSION_LIFETIME_HOURS": 0.01, "FAILED_HANDOFF_RETENTION_DAYS": 0,
-               "PERSONAL_DATA_RETENTION_DAYS": 0}
+               "PERSONAL_DATA_RETENTION_DAYS": 0, "DEVICE_COOKIE_DAYS": 0.01,
+               "DEVICE_CODE_MINUTES": 0.1, "DEVICE_CODE_ATTEMPTS": 1, "DEVICE_CODES_PER_HOUR": 1}
     out_of_range = [PREFIX + name for name, least in minimum.items() if not numbers[name] >= least]
     if out_of_range:
         raise ConfigurationError("These periods must be positive numbers: " + ", ".join(out_of_range))
@@ -456,6 +472,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_PATH": "/",
+        "DEVICE_COOKIE_NAME": PRODUCTION_DEVICE_COOKIE if production else "device",
+        "DEVICE_COOKIE_SECURE": production,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         # Brotli for browsers that take it, gzip otherwise; the 1,040-company page goes from

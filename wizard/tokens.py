@@ -5,6 +5,7 @@ from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 
 INVITE_SALT = "wizard.invite-link.v1"
+DEVICE_SALT = "wizard.device-cookie.v1"
 
 
 def serializer(salt: str) -> URLSafeTimedSerializer:

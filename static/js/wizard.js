@@ -2,6 +2,10 @@
 (function () {
   "use strict";
 
+  /* A form came back with errors: take the reader to the summary (GOV.UK error summary). */
+  var summary = document.getElementById("error-summary");
+  if (summary) { summary.focus(); }
+
   /* Copy buttons: shown only when the clipboard can be used. */
   document.querySelectorAll(".copy-button[data-copy]").forEach(function (button) {
     if (!navigator.clipboard) { return; }

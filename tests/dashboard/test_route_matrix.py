@@ -12,9 +12,10 @@ from wizard.extensions import db
 from wizard.models import ApiScope, OutboxMessage, OutboxState
 from wizard.staff import create_api_key
 
-PUBLIC, INVITE_LINK, CLIENT, SUPPORT_OPEN, SUPPORT, ADMIN, API, API_PUBLIC, OAUTH_CALLBACK = (
+(PUBLIC, INVITE_LINK, CLIENT, SUPPORT_OPEN, SUPPORT, ADMIN, API, API_PUBLIC, OAUTH_CALLBACK,
+ DEVICE_CHECK) = (
     "public", "invite_link", "client", "support_open", "support", "admin", "api", "api_public",
-    "oauth_callback")
+    "oauth_callback", "device_check")
 SUPPORT_SSO = "support_sso"  # single sign-on, not configured in this world (tested on its own)
 
 #: Every endpoint and who may use it. Add new routes here (the test fails until you do).
@@ -24,6 +25,8 @@ ENDPOINTS = {
     "onboarding.open_invite": INVITE_LINK,
     "onboarding.current": CLIENT, "onboarding.step": CLIENT, "onboarding.step_action": CLIENT,
     "onboarding.validation_progress": CLIENT,
+    "onboarding.verify_device": DEVICE_CHECK, "onboarding.send_verification_code": DEVICE_CHECK,
+    "onboarding.check_verification_code": DEVICE_CHECK,
     "oauth.nmbrs_callback": OAUTH_CALLBACK,
     "support.login": SUPPORT_OPEN,
     "support.sso_start": SUPPORT_SSO, "support.sso_callback": SUPPORT_SSO,
@@ -54,6 +57,8 @@ def expected(category: str, principal: str, method: str):
         return {400}
     if category == OAUTH_CALLBACK:
         return {400}  # nobody here is on their way back from Nmbrs
+    if category == DEVICE_CHECK:
+        return {401}  # nobody here opened a link in a browser that must verify first
     if category == CLIENT:
         return {200, 302, 404, 422} if principal.startswith("client") else {401}
     if category == SUPPORT_OPEN:

@@ -36,8 +36,11 @@ def test_walk_forward_back_reload_and_resume(simple_flow, live_server, make_onbo
     page.goto(f"{live_server.url}/onboarding/fourth")
     expect(page).to_have_url(f"{live_server.url}/onboarding/third")
 
-    # A fresh browser (closed and reopened) resumes where the client left off.
+    # The browser closed and reopened after its session ended (the device cookie lives on)
+    # resumes where the client left off, without a code.
+    kept = [c for c in page.context.cookies() if c["name"] != "session"]
     fresh = browser.new_context()
+    fresh.add_cookies(kept)
     other = fresh.new_page()
     other.goto(link)
     expect(other).to_have_url(f"{live_server.url}/onboarding/third")

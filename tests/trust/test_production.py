@@ -99,11 +99,12 @@ def test_malformed_encryption_keys_and_webhook_secrets_are_refused(production, n
     assert value.split(",")[-1] not in message
 
 
-def session_cookie(app, path: str = "/language/en"):
+def set_cookies(app, path: str = "/language/en") -> dict[str, str]:
+    """The Set-Cookie headers of one response, by cookie name."""
     client = app.test_client()
     response = client.get(path, base_url="https://onboarding.example.nl")
-    (header,) = [value for name, value in response.headers.items() if name == "Set-Cookie"]
-    return header
+    return {value.split("=", 1)[0]: value for name, value in response.headers.items()
+            if name == "Set-Cookie"}
 
 
 def test_production_session_cookie_is_host_only_secure_and_short_lived(production):
@@ -118,14 +119,17 @@ def test_production_session_cookie_is_host_only_secure_and_short_lived(productio
         link = issue_invite_link(onboarding)
         db.session.commit()
         before = datetime.now(timezone.utc)
-        header = session_cookie(app, link.replace("https://onboarding.example.nl", ""))
+        cookies = set_cookies(app, link.replace("https://onboarding.example.nl", ""))
         db.session.remove()
-    attributes = [part.strip() for part in header.split(";")]
-    assert attributes[0].startswith("__Host-session=")
-    assert {"Secure", "HttpOnly", "SameSite=Lax", "Path=/"} <= set(attributes)
-    assert not any(a.lower().startswith("domain=") for a in attributes)
-    expires = parsedate_to_datetime(next(a for a in attributes if a.startswith("Expires="))[8:])
-    assert timedelta(hours=7) < expires - before <= timedelta(hours=8, minutes=1)
+    assert set(cookies) == {"__Host-session", "__Host-device"}
+    # The session lives hours; the browser stays recognised (a random device id) for longer.
+    for name, lifetime in (("__Host-session", timedelta(hours=8)),
+                           ("__Host-device", timedelta(days=60))):
+        attributes = [part.strip() for part in cookies[name].split(";")]
+        assert {"Secure", "HttpOnly", "SameSite=Lax", "Path=/"} <= set(attributes)
+        assert not any(a.lower().startswith("domain=") for a in attributes)
+        expires = parsedate_to_datetime(next(a for a in attributes if a.startswith("Expires="))[8:])
+        assert lifetime - timedelta(hours=1) < expires - before <= lifetime + timedelta(minutes=1)
 
 
 def test_the_session_lifetime_is_configurable(app_config):

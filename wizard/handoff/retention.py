@@ -34,9 +34,9 @@ from sqlalchemy import Text, delete, select, type_coerce, update
 
 from wizard.extensions import db
 from wizard.handoff.payload import redact
-from wizard.models import (Actor, AuditEvent, Credential, EntitySnapshot, MailMessage, MailState,
-                           Onboarding, OnboardingStatus, OutboxMessage, OutboxState, TermsAcceptance,
-                           ValidationRun, record_event)
+from wizard.models import (Actor, AuditEvent, Credential, DeviceCode, EntitySnapshot, MailMessage,
+                           MailState, Onboarding, OnboardingStatus, OutboxMessage, OutboxState,
+                           TermsAcceptance, TrustedDevice, ValidationRun, record_event)
 from wizard.models.base import utcnow
 from wizard.vault import current_vault
 
@@ -200,6 +200,9 @@ def erase_personal_data(onboarding: Onboarding, now: datetime | None = None) -> 
                        .values(username=None).execution_options(synchronize_session=False))
     db.session.execute(delete(EntitySnapshot).where(EntitySnapshot.onboarding_id == onboarding.id)
                        .execution_options(synchronize_session=False))
+    for table in (TrustedDevice, DeviceCode):  # browser fingerprints (hashed) are personal too
+        db.session.execute(delete(table).where(table.onboarding_id == onboarding.id)
+                           .execution_options(synchronize_session=False))
     for email in db.session.scalars(select(MailMessage).where(MailMessage.onboarding_id == onboarding.id)):
         email.recipient, email.subject, email.context, email.last_error = ERASED_EMAIL, "", {}, None
         if email.state is MailState.PENDING:

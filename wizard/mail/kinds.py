@@ -11,6 +11,9 @@ need nothing else. A kind listed in ``KINDS`` may add:
   onboarding is completed, revoked or expired.
 - ``supersedes``: a new message of this kind cancels older unsent ones for
   the same onboarding.
+- ``retries``: False for a message only worth its first attempt (a one-time
+  code lives minutes and exists nowhere but in that attempt): a failed attempt
+  ends the message as failed.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ class MailKind:
     fresh_keys: tuple[str, ...] = ()
     needs_open_onboarding: bool = False
     supersedes: bool = False
+    retries: bool = True
 
 
 def _fresh_invite_link(onboarding: Onboarding) -> dict:
@@ -42,6 +46,10 @@ KINDS: dict[str, MailKind] = {
     # A reminder carries a fresh link too (the previous one stops working, as after a resend).
     for name in ("invite", "switch_invite", "relink_invite", "reminder")
 }
+# A one-time code for a second browser (wizard/invites/devices.py): the code is passed for the
+# one attempt and stored only as a hash, so the email is never retried.
+KINDS["device_code"] = MailKind("device_code", fresh_keys=("code",), needs_open_onboarding=True,
+                                supersedes=True, retries=False)
 
 
 def mail_kind(name: str) -> MailKind:

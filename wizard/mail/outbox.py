@@ -109,7 +109,8 @@ def _deliver(message: MailMessage, fresh: dict | None) -> None:
 
 def _record_failure(message: MailMessage, error: DeliveryError) -> None:
     message.last_error = str(error)
-    if error.permanent or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+    if (error.permanent or not mail_kind(message.kind).retries
+            or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]):
         message.state = MailState.FAILED
         message.next_attempt_at = None
         log.error("email %s (%s) failed for good after %s attempts: %s",
@@ -162,7 +163,9 @@ def retry_due_emails(*, now: datetime | None = None, limit: int = 100) -> RetryS
         if not _claim(message_id, now):
             continue
         message = db.session.get(MailMessage, message_id)
-        if mail_kind(message.kind).needs_open_onboarding and not message.onboarding.is_open:
+        spec = mail_kind(message.kind)
+        # A kind without retries left pending (the process stopped mid-send) is not sent late.
+        if not spec.retries or (spec.needs_open_onboarding and not message.onboarding.is_open):
             message.state = MailState.CANCELLED
             message.next_attempt_at = None
             db.session.commit()

@@ -2,6 +2,7 @@
 from wizard.models.audit import Actor, AuditEvent, SupportActor, record_event
 from wizard.models.connection import EntitySnapshot, ValidationRun
 from wizard.models.credential import Credential
+from wizard.models.device import DeviceCode, TrustedDevice
 from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import JourneyKind, Onboarding, OnboardingStatus
 from wizard.models.terms import TermsAcceptance
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEvent",
     "Credential",
     "DeliveryEndpoint",
+    "DeviceCode",
     "EntitySnapshot",
     "IdempotencyRecord",
     "JourneyKind",
@@ -26,6 +28,7 @@ __all__ = [
     "Onboarding",
     "OnboardingStatus",
     "TermsAcceptance",
+    "TrustedDevice",
     "OutboxMessage",
     "OutboxState",
     "Reminder",

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("onboarding", __name__)
 
-from wizard.onboarding import views  # noqa: E402,F401  (registers the routes)
+from wizard.onboarding import device, views  # noqa: E402,F401  (registers the routes)

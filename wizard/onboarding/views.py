@@ -7,12 +7,12 @@ from flask_wtf import FlaskForm
 
 from wizard.extensions import db
 from wizard.i18n import LANGUAGE_KEY
-from wizard.invites.links import InviteError, InviteProblem, record_invite_opened, redeem_invite
+from wizard.invites.links import InviteError, InviteProblem, redeem_invite
 from wizard.models import OnboardingStatus
-from wizard.lifecycle import (AlreadyCompleted, IncompleteOnboarding, OnboardingError, save_step,
-                              start_onboarding)
+from wizard.lifecycle import AlreadyCompleted, IncompleteOnboarding, OnboardingError, save_step
 from wizard.onboarding import bp
-from wizard.client_session import bind, current_onboarding
+from wizard.onboarding.device import enter_onboarding, may_see
+from wizard.client_session import current_onboarding
 from wizard.steps.base import ExternalRedirect, StepError
 from wizard.steps.flow import current_machine
 
@@ -33,14 +33,7 @@ def open_invite(token: str):
     except InviteError as error:
         db.session.rollback()
         return _refused_invite(error)
-    bind(onboarding)
-    start_onboarding(onboarding)
-    record_invite_opened(onboarding, user_agent=request.user_agent.string)
-    if db.session.dirty or db.session.new:
-        db.session.commit()
-    else:
-        db.session.rollback()  # a repeat open within the same visit: nothing to write
-    return redirect(url_for(".current"))
+    return enter_onboarding(onboarding)  # a browser it does not know must verify first
 
 
 def _refused_invite(error: InviteError):
@@ -48,7 +41,9 @@ def _refused_invite(error: InviteError):
     language = session.get(LANGUAGE_KEY) or (error.onboarding.language if error.onboarding else "nl")
     with force_locale(language):
         if error.problem is InviteProblem.COMPLETED:
-            return render_template("onboarding/already_done.html", onboarding=error.onboarding)
+            # Which organisation is done is shown only to a browser that worked on it.
+            shown = error.onboarding if may_see(error.onboarding) else None
+            return render_template("onboarding/already_done.html", onboarding=shown)
         return render_template("errors/invite.html", problem=error.problem.value), \
             INVITE_PROBLEM_STATUS[error.problem]
 

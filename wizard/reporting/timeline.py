@@ -32,7 +32,8 @@ class TimelineEntry:
 def mail_kind_label(kind: str) -> str:
     return {"invite": _("uitnodiging"), "relink_invite": _("uitnodiging voor nieuwe inloggegevens"),
             "switch_invite": _("uitnodiging om over te stappen"), "completed": _("bevestiging"),
-            "reminder": _("herinnering")}.get(kind, kind)
+            "reminder": _("herinnering"), "device_code": _("code voor een andere browser")
+            }.get(kind, kind)
 
 
 class _Story:
@@ -118,6 +119,31 @@ def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str
                                     if e.details.get("slot") == "expiry" else
                                     _("Herinnering verstuurd na %(days)s dagen zonder actie",
                                       days=e.details.get("days", ""))),
+        "device.remembered": lambda e: (
+            _("Browser %(device)s onthouden: de eerste die de link opende",
+              device=e.details.get("device", "")) if e.details.get("reason") == "first_open" else
+            _("Browser %(device)s onthouden: die werkte al aan deze onboarding",
+              device=e.details.get("device", ""))),
+        "device.challenged": lambda e: (_(
+            "Link geopend in een onbekende browser (%(device)s): bevestiging met een code gevraagd",
+            device=e.details.get("device", "")), "bad"),
+        "device.code_sent": lambda e: _(
+            "Code voor browser %(device)s gemaild naar het adres van de uitnodiging",
+            device=e.details.get("device", "")),
+        "device.code_not_sent": lambda e: (_("Code voor browser %(device)s kon niet worden gemaild",
+                                             device=e.details.get("device", "")), "bad"),
+        "device.code_failed": lambda e: (ngettext(
+            "Verkeerde code ingevuld in browser %(device)s (nog %(num)s poging)",
+            "Verkeerde code ingevuld in browser %(device)s (nog %(num)s pogingen)",
+            e.details.get("attempts_left", 0), device=e.details.get("device", "")), "bad"),
+        "device.code_locked": lambda e: (_(
+            "Code te vaak verkeerd ingevuld in browser %(device)s: de code werkt niet meer",
+            device=e.details.get("device", "")), "bad"),
+        "device.code_limited": lambda e: (_(
+            "Geen code gestuurd: het maximum van %(count)s codes per uur is bereikt",
+            count=e.details.get("per_hour", "")), "bad"),
+        "device.verified": lambda e: (_("Browser %(device)s bevestigd met de code uit de e-mail",
+                                        device=e.details.get("device", "")), "ok"),
         "reminders.disabled": lambda e: _("Herinneringen uitgezet"),
         "reminders.enabled": lambda e: _("Herinneringen aangezet"),
     }
