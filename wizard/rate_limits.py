@@ -238,9 +238,9 @@ def _refused(error: RateLimitExceeded):
                                   f"Too many requests; retry in {seconds} s.",
                                   retry_after=seconds)
     else:
-        page = render_template("errors/too_many_requests.html", reason=rule.reason if rule else None,
-                               wait=wait_in_words(seconds),
-                               in_wizard=_in_wizard())
+        page = render_template("errors/too_many_requests.html",
+                               reason=rule.reason if rule else None,
+                               wait=wait_in_words(seconds), in_wizard=_in_wizard())
         response = current_app.make_response((page, 429))
     response.headers["Retry-After"] = str(seconds)
     return response

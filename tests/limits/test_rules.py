@@ -43,7 +43,8 @@ def browser(app, make_onboarding):
 
 
 def submit_token(actions: WizardActions):
-    return actions.submit("credentials", username="hr@devries.example", token="0123456789abcdef-guess", domain="")
+    return actions.submit("credentials", username="hr@devries.example",
+                          token="0123456789abcdef-guess", domain="")
 
 
 def assert_refused(response) -> int:
