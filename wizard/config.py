@@ -47,7 +47,8 @@ RATE_LIMIT_SETTINGS = ("RATELIMIT_INVITE_OPEN_PER_IP", "RATELIMIT_CREDENTIALS_PE
                        "RATELIMIT_CREDENTIALS_PER_IP", "RATELIMIT_RECHECKS_PER_ONBOARDING",
                        "RATELIMIT_RECHECKS_PER_IP", "RATELIMIT_CONSENT_PER_ONBOARDING",
                        "RATELIMIT_CONSENT_PER_IP", "RATELIMIT_SUPPORT_LOGIN_PER_IP",
-                       "RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT", "RATELIMIT_API_PER_KEY")
+                       "RATELIMIT_SUPPORT_LOGIN_PER_ACCOUNT", "RATELIMIT_API_PER_KEY",
+                       "RATELIMIT_DEVICE_CODE_PER_IP")
 #: The test suite makes hundreds of requests from 127.0.0.1: limits it does not set itself stay
 #: out of its way (the rate-limit tests lower each one to prove it).
 TESTING_RATE_LIMIT = "10000/minute"
@@ -272,6 +273,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Trips to Nmbrs' login (\"Inloggen met Nmbrs\") started per onboarding."),
     Setting("RATELIMIT_CONSENT_PER_IP", "RATELIMIT_CONSENT_PER_IP", "10/minute;100/day", False,
             "Trips to Nmbrs' login started per IP address, over all onboardings."),
+    Setting("RATELIMIT_DEVICE_CODE_PER_IP", "RATELIMIT_DEVICE_CODE_PER_IP", "10/minute;60/day",
+            False, "Second-browser codes asked for or entered per IP address, over all onboardings "
+            "(beside the per-onboarding limits `DEVICE_CODES_PER_HOUR` and `DEVICE_CODE_ATTEMPTS`)."),
     Setting("RATELIMIT_SUPPORT_LOGIN_PER_IP", "RATELIMIT_SUPPORT_LOGIN_PER_IP",
             "10/minute;100/day", False,
             "Support login attempts per IP address (beside the lock per account, "

@@ -115,6 +115,7 @@ RECHECKS = _l("Er is vaak opnieuw gecontroleerd bij Nmbrs. Om Nmbrs niet te over
               "even niet.")
 CONSENT = _l("Er is vaak geprobeerd in te loggen bij Nmbrs.")
 SUPPORT_LOGIN = _l("Er is vaak geprobeerd in te loggen.")
+DEVICE_CODES = _l("Er zijn vanaf dit netwerk veel controlecodes gevraagd of ingevuld.")
 
 API_ENDPOINTS = ("api.create_onboarding", "api.list_onboardings", "api.get_onboarding",
                  "api.relink", "api.resend", "api.revoke", "api.openapi")
@@ -135,6 +136,10 @@ RULES: tuple[Rule, ...] = (
          bound_onboarding, CONSENT, steps=("consent",)),
     Rule("consent-per-ip", "RATELIMIT_CONSENT_PER_IP", ("onboarding.step",), client_network,
          CONSENT, steps=("consent",)),
+    # A second browser's one-time codes: each request mails the invitee, each entry is a guess.
+    Rule("device-code-per-ip", "RATELIMIT_DEVICE_CODE_PER_IP",
+         ("onboarding.send_verification_code", "onboarding.check_verification_code"),
+         client_network, DEVICE_CODES),
     Rule("support-login-per-ip", "RATELIMIT_SUPPORT_LOGIN_PER_IP", ("support.login",),
          client_network, SUPPORT_LOGIN),
     # Single sign-on: each start sends the browser to the identity provider, each callback

@@ -222,3 +222,23 @@ def test_api_per_key(app, client):
         "code": "too_many_requests", "retry_after": seconds,
         "message": f"Too many requests; retry in {seconds} s."}}
     assert list_with(other).status_code == 200
+
+
+@lowered(RATELIMIT_DEVICE_CODE_PER_IP="3/minute")
+def test_second_browser_codes_per_ip(app, make_onboarding, smtp_server):
+    """Entering codes for several onboardings from one address: guesses stop at the limit."""
+    from tests.test_device_verification import VERIFY, enter_code, path_of
+
+    def guesser(address: str):
+        first, second = app.test_client(), app.test_client()
+        second.environ_base["REMOTE_ADDR"] = address
+        _, link = make_onboarding()
+        first.get(path_of(link))  # the invitee started it
+        assert second.get(path_of(link)).headers["Location"].endswith(VERIFY)
+        return second
+
+    one, two = guesser("127.0.0.1"), guesser("127.0.0.1")
+    for attempt in range(3):
+        assert enter_code(one if attempt % 2 else two, "000000").status_code != 429
+    assert_refused(enter_code(one, "000000"))
+    assert enter_code(guesser(OTHER_ADDRESS), "000000").status_code != 429
