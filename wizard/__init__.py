@@ -84,6 +84,7 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from wizard.brand import current_brand
     from wizard.steps.flow import step_title
 
     app.add_template_global(step_title)
@@ -92,6 +93,8 @@ def register_template_helpers(app: Flask) -> None:
     def inject_globals():
         return {
             "current_locale": str(get_locale()),
+            "brand": current_brand(),
+            "first_sync_hours": app.config["FIRST_SYNC_HOURS"],
             "support_email": app.config["SUPPORT_EMAIL"],
             "support_phone": app.config["SUPPORT_PHONE"],
         }

@@ -8,6 +8,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime, gettext
 
+from wizard.brand import current_brand, mail_sender
 from wizard.models import MailMessage, Onboarding
 from wizard.nmbrs.contract import SOAP_END_OF_SUPPORT
 
@@ -28,6 +29,7 @@ def _context(onboarding: Onboarding, extra: dict) -> dict:
         "sunset": format_date(SOAP_END_OF_SUPPORT, "d MMMM y"),
         "support_email": current_app.config["SUPPORT_EMAIL"],
         "support_phone": current_app.config["SUPPORT_PHONE"],
+        "brand": current_brand(),
         **extra,
     }
 
@@ -54,7 +56,7 @@ def compose(message: MailMessage, fresh: dict) -> EmailMessage:
         text = render_template(text_name, **values)
         html = render_template(html_name, **values)
 
-    sender = current_app.config["MAIL_FROM"]
+    sender = mail_sender()
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = sender
