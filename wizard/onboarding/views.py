@@ -112,11 +112,7 @@ def step(name: str):
             outcome = save_step(onboarding, step, form)
         except StepError as error:
             db.session.rollback()
-            target = getattr(form, error.field, None) if error.field else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
+            _show_refusal(form, error)
         except IncompleteOnboarding as error:
             db.session.rollback()
             return _back_to(error.steps[0])
@@ -131,6 +127,16 @@ def step(name: str):
             following = current_machine().next(onboarding, step) if step.is_complete(onboarding) else None
             return redirect(url_for(".step", name=(following or step).name))
     return _render_step(onboarding, step, form, 422 if request.method == "POST" else 200)
+
+
+def _show_refusal(form, error: StepError) -> None:
+    """Put a refusal's messages at the fields they belong to (the rest on the whole form)."""
+    for name, message in error.field_messages().items():
+        target = getattr(form, name, None) if name else None
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def _back_to(step):
@@ -168,7 +174,7 @@ def step_action(name: str, action: str):
     except StepError as error:
         db.session.rollback()
         form = step.form_class(formdata=None, data=step.initial(onboarding))
-        form.form_errors.append(error.message)
+        _show_refusal(form, error)
         return _render_step(onboarding, step, form, 422)
     db.session.commit()
     if isinstance(outcome, ExternalRedirect):

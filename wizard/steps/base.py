@@ -60,12 +60,22 @@ class Step:
 
 
 class StepError(Exception):
-    """A valid-looking submission that the domain refuses; the message is shown to the client."""
+    """A valid-looking submission that the domain refuses; the message is shown to the client.
 
-    def __init__(self, message: str, field: str | None = None):
+    ``field`` names the field the message belongs to (else it belongs to the whole form);
+    ``also`` marks more fields, each with its own message (a wrong username or token: Nmbrs
+    cannot tell which, so both are marked).
+    """
+
+    def __init__(self, message: str, field: str | None = None, also: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.also = dict(also or {})
+
+    def field_messages(self) -> dict[str | None, str]:
+        """Every message by the field it belongs to (``None``: the whole form)."""
+        return {self.field: self.message, **self.also}
 
 
 @dataclass(frozen=True)
