@@ -43,3 +43,16 @@ def test_the_account_and_key_forms(admin):
     assert list(summary_of(response)) == ["#email"]
     response = admin.post("/support/api-keys", page="/support/api-keys", name="", scope="read")
     assert list(summary_of(response)) == ["#name"]
+
+
+def test_the_invite_form_keeps_what_was_typed_across_a_language_switch(agent):
+    from flask_babel import refresh
+
+    token = agent.csrf_token("/support/invite")
+    agent.client.post("/language/en?next=/support/invite", data={
+        "csrf_token": token, "_keep": "organisation,contact_name,contact_email,language",
+        "organisation": "Bakkerij Jansen", "contact_email": "hr@jansen.example", "language": "en"})
+    refresh()
+    page = agent.client.get("/support/invite").get_data(as_text=True)
+    assert '<html lang="en"' in page and 'value="Bakkerij Jansen"' in page
+    assert 'value="hr@jansen.example"' in page

@@ -6,7 +6,7 @@ from flask_babel import force_locale, gettext as _
 from flask_wtf import FlaskForm
 
 from wizard.extensions import db
-from wizard.i18n import LANGUAGE_KEY
+from wizard.i18n import LANGUAGE_KEY, select_locale, typed_values
 from wizard.invites.links import InviteError, InviteProblem, record_invite_opened, redeem_invite
 from wizard.models import OnboardingStatus
 from wizard.lifecycle import IncompleteOnboarding, OnboardingError, save_step, start_onboarding
@@ -51,9 +51,10 @@ def open_invite(token: str):
 
 
 def _refused_invite(error: InviteError):
-    """Say what is wrong with a link, in the onboarding's language when we know it."""
-    language = session.get(LANGUAGE_KEY) or (error.onboarding.language if error.onboarding else "nl")
-    with force_locale(language):
+    """Say what is wrong with a link: in the language chosen, else the onboarding's when the link
+    names one, else the browser's."""
+    language = session.get(LANGUAGE_KEY) or (error.onboarding.language if error.onboarding else None)
+    with force_locale(language or select_locale()):
         if error.problem is InviteProblem.COMPLETED:
             return render_template("onboarding/already_done.html", onboarding=error.onboarding)
         return render_template("errors/invite.html", problem=error.problem.value), \
@@ -106,7 +107,7 @@ def step(name: str):
     if response is not None:
         return response
 
-    form = step.form_class(data=step.initial(onboarding))
+    form = step.form_class(data={**step.initial(onboarding), **typed_values(request.path)})
     if request.method == "POST" and form.validate_on_submit():
         try:
             outcome = save_step(onboarding, step, form)

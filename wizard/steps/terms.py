@@ -92,7 +92,8 @@ class TermsStep(Step):
         }
 
     def initial(self, onboarding: Onboarding) -> dict:
-        values = {"version": current_terms_version()}
+        """The current version; the name from the invite, or as accepted before."""
+        values = {"version": current_terms_version(), "name": onboarding.contact_name or ""}
         if self.is_complete(onboarding):
             last = latest_acceptance(onboarding)
             values.update(accept=True, name=last.accepted_name if last else "")
