@@ -44,7 +44,7 @@ def test_pages_name_the_product_the_company_and_the_privacy_statement(branded, w
     assert 'class="brand-name">Loonlink<' in page and 'src="/static/img/logo.png"' in page
     assert "Lees de voorwaarden van Loonlink Software B.V. voor de koppeling met Loonlink" in page
     assert page.count('href="https://loonlink.example/privacy"') == 2  # terms text and footer
-    assert "Loonlink is een dienst van Loonlink Software B.V." in page
+    assert "Loonlink is een dienst van Loonlink Software B.V" in page
 
 
 def test_every_email_names_the_sender_the_product_and_the_privacy_statement(branded, smtp_server):
@@ -56,6 +56,6 @@ def test_every_email_names_the_sender_the_product_and_the_privacy_statement(bran
     html = message.get_body(("html",)).get_content()
     for body in (text, html):
         assert "aan Loonlink te koppelen" in body and "Het team van Loonlink" in body
-        assert "Loonlink is een dienst van Loonlink Software B.V." in body
+        assert "Loonlink is een dienst van Loonlink Software B.V" in body
         assert "https://loonlink.example/privacy" in body
     assert 'src="http://127.0.0.1:5000/static/img/logo.png"' in html

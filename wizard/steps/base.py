@@ -38,6 +38,9 @@ class Step:
     #: Side actions besides saving, posted to ``/onboarding/<name>/<action>`` (e.g. "check");
     #: ``perform`` carries them out, then the step is shown again.
     actions: tuple[str, ...] = ()
+    #: A hard step (logging in at Nmbrs, missing rights, choosing companies) shows "Hulp nodig?"
+    #: with support's contact details.
+    offers_help: bool = False
 
     def applies(self, onboarding: Onboarding) -> bool:
         return True

@@ -18,6 +18,7 @@ class ConsentStep(Step):
     name = "consent"
     title = _l("Inloggen bij Nmbrs")
     template = "onboarding/consent.html"
+    offers_help = True
 
     def applies(self, onboarding: Onboarding) -> bool:
         return credential_step_for(onboarding) == self.name

@@ -80,14 +80,15 @@ def _rejection_message(error: LoginRejected) -> str:
     if error.problem is LoginProblem.DOMAIN_NEEDED:
         return _("We konden je Nmbrs-omgeving niet automatisch vinden. Vul de naam van je "
                  "omgeving in, bijvoorbeeld 'bakkerij' uit bakkerij.nmbrs.nl.")
-    return _("Deze Nmbrs-omgeving heeft geen geldig abonnement. Neem contact op met de beheerder "
-             "van je Nmbrs-omgeving.")
+    return _("Deze Nmbrs-omgeving heeft geen geldig abonnement. Neem contact op met je "
+             "Nmbrs-beheerder.")
 
 
 class CredentialsStep(Step):
     name = "credentials"
     title = _l("Inloggegevens")
     template = "onboarding/credentials.html"
+    offers_help = True
     form_class = CredentialsForm
 
     def applies(self, onboarding: Onboarding) -> bool:

@@ -14,6 +14,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length
 
+from wizard.connection.registry import available_methods
+from wizard.connection.token.advice import NMBRS_USER_TEMPLATE
 from wizard.extensions import db
 from wizard.journeys import terms_accepted_for_connection
 from wizard.models import Actor, JourneyKind, Onboarding, TermsAcceptance, record_event
@@ -89,6 +91,8 @@ class TermsStep(Step):
         return {
             "terms": terms_document(current_terms_version(), str(get_locale())),
             "terms_changed_from": accepted if accepted not in (None, current_terms_version()) else None,
+            # The first screen says what the client will need, per way of connecting.
+            "available_methods": available_methods(), "nmbrs_template": NMBRS_USER_TEMPLATE,
         }
 
     def initial(self, onboarding: Onboarding) -> dict:

@@ -57,6 +57,7 @@ class ValidationStep(Step):
     name = "validation"
     title = _l("Controle")
     template = "onboarding/validation.html"
+    offers_help = True
     actions = ("check",)
 
     def is_complete(self, onboarding: Onboarding) -> bool:
