@@ -50,6 +50,18 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     init_vault(app)
     track_progress()
+    listen_to_validation()
+
+
+def listen_to_validation() -> None:
+    """What happens when a check is stored: a passing check finishes a delegation to the
+    client's Nmbrs administrator, one with missing rights tells the person where they stopped."""
+    from wizard.connection.validation import validation_finished
+    from wizard.delegation import finish_when_checked
+    from wizard.saved_progress import email_missing_rights
+
+    validation_finished.connect(finish_when_checked)
+    validation_finished.connect(email_missing_rights)
 
 
 def register_blueprints(app: Flask) -> None:

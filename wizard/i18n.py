@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
 
-from wizard.client_session import SESSION_KEY, current_onboarding
+from wizard.client_session import (DELEGATION_KEY, SESSION_KEY, current_delegation,
+                                   current_onboarding)
 
 bp = Blueprint("i18n", __name__)
 LANGUAGE_KEY = "language"
@@ -18,7 +19,8 @@ MAX_TYPED = 2500
 
 
 def select_locale() -> str:
-    """Explicit choice, then the onboarding's language, then the browser's, then Dutch."""
+    """Explicit choice, then the language of whom the session is for (the contact's onboarding,
+    or the Nmbrs administrator's delegation), then the browser's, then Dutch."""
     supported = current_app.config["BABEL_SUPPORTED_LOCALES"]
     chosen = session.get(LANGUAGE_KEY)
     if chosen in supported:
@@ -26,9 +28,11 @@ def select_locale() -> str:
     # A client's language counts on client pages; support pages keep the default.
     if request.blueprint in ("support", "api"):
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    delegation = current_delegation() if session.get(DELEGATION_KEY) else None
     onboarding = current_onboarding() if session.get(SESSION_KEY) else None
-    if onboarding is not None and onboarding.language in supported:
-        return onboarding.language
+    for bound in (delegation, onboarding):
+        if bound is not None and bound.language in supported:
+            return bound.language
     return request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

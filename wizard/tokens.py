@@ -5,6 +5,7 @@ from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 
 INVITE_SALT = "wizard.invite-link.v1"
+DELEGATION_SALT = "wizard.delegation-link.v1"
 
 
 def serializer(salt: str) -> URLSafeTimedSerializer:

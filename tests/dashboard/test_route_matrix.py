@@ -20,9 +20,9 @@ PUBLIC, INVITE_LINK, CLIENT, SUPPORT_OPEN, SUPPORT, ADMIN, API, API_PUBLIC, OAUT
 ENDPOINTS = {
     "static": PUBLIC, "main.index": PUBLIC, "main.healthz": PUBLIC, "main.readyz": PUBLIC,
     "i18n.switch": PUBLIC,
-    "onboarding.open_invite": INVITE_LINK,
+    "onboarding.open_invite": INVITE_LINK, "onboarding.open_delegation_link": INVITE_LINK,
     "onboarding.current": CLIENT, "onboarding.step": CLIENT, "onboarding.step_action": CLIENT,
-    "onboarding.validation_progress": CLIENT,
+    "onboarding.validation_progress": CLIENT, "onboarding.send_to_admin": CLIENT,
     "oauth.nmbrs_callback": OAUTH_CALLBACK,
     "support.login": SUPPORT_OPEN,
     "support.logout": SUPPORT, "support.password": SUPPORT, "support.index": SUPPORT,

@@ -2,9 +2,10 @@
 from wizard.models.audit import Actor, AuditEvent, SupportActor, record_event
 from wizard.models.connection import EntitySnapshot, ValidationRun
 from wizard.models.credential import Credential
+from wizard.models.delegation import Delegation, DelegationState
 from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import JourneyKind, Onboarding, OnboardingStatus
-from wizard.models.terms import TermsAcceptance
+from wizard.models.terms import TermsAcceptance, signatory_name
 from wizard.models.outbox import OutboxMessage, OutboxState
 from wizard.models.reminder import Reminder
 from wizard.models.support import (ApiKey, ApiScope, IdempotencyRecord, LoginThrottle, SupportRole,
@@ -16,6 +17,8 @@ __all__ = [
     "ApiScope",
     "AuditEvent",
     "Credential",
+    "Delegation",
+    "DelegationState",
     "EntitySnapshot",
     "IdempotencyRecord",
     "JourneyKind",
@@ -34,4 +37,5 @@ __all__ = [
     "SupportUser",
     "ValidationRun",
     "record_event",
+    "signatory_name",
 ]

@@ -32,7 +32,9 @@ class TimelineEntry:
 def mail_kind_label(kind: str) -> str:
     return {"invite": _("uitnodiging"), "relink_invite": _("uitnodiging voor nieuwe inloggegevens"),
             "switch_invite": _("uitnodiging om over te stappen"), "completed": _("bevestiging"),
-            "reminder": _("herinnering")}.get(kind, kind)
+            "reminder": _("herinnering"), "delegation_invite": _("link voor de Nmbrs-beheerder"),
+            "delegation_finished": _("Nmbrs-beheerder klaar"),
+            "missing_rights": _("waar je gebleven bent")}.get(kind, kind)
 
 
 class _Story:
@@ -118,6 +120,22 @@ def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str
                                     if e.details.get("slot") == "expiry" else
                                     _("Herinnering verstuurd na %(days)s dagen zonder actie",
                                       days=e.details.get("days", ""))),
+        "delegation.sent": lambda e: (
+            _("Nmbrs-deel opnieuw gestuurd naar Nmbrs-beheerder %(email)s", email=e.details.get("email", ""))
+            if e.details.get("again") else
+            _("Nmbrs-deel gestuurd naar Nmbrs-beheerder %(email)s", email=e.details.get("email", ""))),
+        "delegation.opened": lambda e: _("Nmbrs-beheerder opende de link"),
+        "delegation.started": lambda e: _("Nmbrs-beheerder begon aan het Nmbrs-deel"),
+        "delegation.finished": lambda e: (_("Nmbrs-beheerder %(email)s rondde het Nmbrs-deel af",
+                                            email=e.details.get("email", "")), "ok"),
+        "delegation.revoked": lambda e: (
+            _("Link van Nmbrs-beheerder %(email)s ingetrokken: naar iemand anders gestuurd",
+              email=e.details.get("email", ""))
+            if e.details.get("reason") == "replaced" else
+            _("Link van Nmbrs-beheerder %(email)s ingetrokken: de klant doet het zelf",
+              email=e.details.get("email", ""))),
+        "delegation.limited": lambda e: (_("Geen e-mail naar een Nmbrs-beheerder: al %(num)s dit uur",
+                                           num=e.details.get("emails", 0)), "bad"),
         "reminders.disabled": lambda e: _("Herinneringen uitgezet"),
         "reminders.enabled": lambda e: _("Herinneringen aangezet"),
     }
@@ -128,6 +146,8 @@ def _who(event: AuditEvent) -> str:
         return _("klant")
     if event.actor is Actor.SYSTEM:
         return _("systeem")
+    if event.actor is Actor.DELEGATE:
+        return _("Nmbrs-beheerder")
     if event.support_user is not None:
         return event.support_user.email
     if event.api_key is not None:

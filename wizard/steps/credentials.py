@@ -16,7 +16,7 @@ from wizard.connection.profile import profile_for
 from wizard.connection.registry import credential_step_for
 from wizard.connection.validation import start_validation
 from wizard.models import Onboarding
-from wizard.steps.base import Step, StepError
+from wizard.steps.base import NMBRS_PART, Step, StepError
 
 
 def _strip(value):
@@ -88,6 +88,7 @@ class CredentialsStep(Step):
     name = "credentials"
     title = _l("Inloggegevens")
     template = "onboarding/credentials.html"
+    roles = NMBRS_PART
     offers_help = True
     form_class = CredentialsForm
 

@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import method_named
 from wizard.connection.validation import latest_run_with_results
+from wizard.delegation import current_delegation
 from wizard.extensions import db
 from wizard.handoff.service import HandoffError, retry_message
 from wizard.i18n import typed_values
@@ -174,6 +175,7 @@ def _detail_context(onboarding: Onboarding) -> dict:
         "emails": db.session.scalars(db.select(MailMessage).filter_by(onboarding_id=onboarding.id)
                                      .order_by(MailMessage.id)).all(),
         "timeline": timeline(onboarding),
+        "delegation": current_delegation(onboarding),
         "can_relink": live is not None and (onboarding.parent or onboarding).status
         is not OnboardingStatus.REVOKED,
         "can_switch": can_switch_to_consent(onboarding),
