@@ -253,3 +253,25 @@ def test_when_handing_over_is_possible(make_onboarding, wizard, sandbox):
     assert can_delegate(onboarding)
     page = wizard.client.get("/onboarding/method").get_data(as_text=True)
     assert "/onboarding/send-to-admin?from=method" in page
+
+
+def test_support_sees_the_delegation_and_its_story_without_addresses_in_the_audit(
+        app, contact, administrator):
+    from tests.dashboard.conftest import PASSWORD, SupportActions
+    from wizard.models import SupportRole
+    from wizard.staff import create_user
+
+    administrator.open_invite(administrator.link)
+    send_to_admin(contact, email="ander@bakkerij.example", language="nl")
+    agent = SupportActions(app.test_client())
+    user = create_user(email="agent@support.example", role=SupportRole.AGENT, password=PASSWORD)
+    assert agent.login(user.email).status_code == 302
+    page = agent.client.get(f"/support/onboardings/{contact.onboarding.public_id}").get_data(
+        as_text=True)
+    assert 'data-field="delegation">ander@bakkerij.example · bezig' in page
+    assert f"Nmbrs-deel gestuurd naar Nmbrs-beheerder {ADMIN}" in page
+    assert f"Link van Nmbrs-beheerder {ADMIN} ingetrokken: naar iemand anders gestuurd" in page
+    assert "Nmbrs-beheerder opende de link" in page
+    for event in db.session.scalars(db.select(AuditEvent).filter(
+            AuditEvent.event_type.startswith("delegation."))):
+        assert "@" not in str(event.details), event.event_type  # the address stays in its row

@@ -7,8 +7,9 @@ opens only the Nmbrs part of the onboarding: the steps whose ``roles`` include
 consent, the check). Never the terms or the company choice. When the check passes the
 delegation is finished and the contact is emailed to choose the companies.
 
-Everything is in the audit trail: ``delegation.*`` events, and what the administrator does
-in their session as ``Actor.DELEGATE``. An onboarding may email administrators at most
+Everything is in the audit trail: ``delegation.*`` events (naming the delegation by its public
+id; the administrator's address stays in the ``delegation`` row, out of the audit details), and
+what the administrator does in their session as ``Actor.DELEGATE``. An onboarding may email administrators at most
 ``DELEGATION_EMAILS_PER_HOUR`` times an hour (a domain rule, apart from any HTTP rate limit).
 """
 from __future__ import annotations
@@ -148,7 +149,7 @@ def delegate(onboarding: Onboarding, *, email: str, language: str, name: str | N
     delegation.expires_at = min(now + timedelta(days=current_app.config["DELEGATION_LINK_DAYS"]),
                                 onboarding.expires_at)
     db.session.flush()
-    record_event(onboarding, actor, "delegation.sent", delegation=delegation.public_id, email=email,
+    record_event(onboarding, actor, "delegation.sent", delegation=delegation.public_id,
                  language=language, expires_at=delegation.expires_at.isoformat(),
                  again=delegation is current)
     _email_administrator(delegation)
@@ -178,7 +179,7 @@ def _revoke(delegation: Delegation, actor: Actor, *, reason: str) -> None:
     delegation.nonce_hash = None
     cancel_pending_emails(delegation.onboarding, INVITE_MAIL)
     record_event(delegation.onboarding, actor, "delegation.revoked",
-                 delegation=delegation.public_id, email=delegation.email, reason=reason)
+                 delegation=delegation.public_id, reason=reason)
 
 
 def issue_delegation_link(delegation: Delegation) -> str:
@@ -261,8 +262,7 @@ def finish_delegation(onboarding: Onboarding) -> Delegation | None:
     if delegation is None or not validation_passed(onboarding):
         return None
     delegation.finished_at = utcnow()
-    record_event(onboarding, Actor.DELEGATE, "delegation.finished", delegation=delegation.public_id,
-                 email=delegation.email)
+    record_event(onboarding, Actor.DELEGATE, "delegation.finished", delegation=delegation.public_id)
     send_onboarding_email(onboarding, FINISHED_MAIL, administrator=delegation.name or delegation.email,
                           administrator_email=delegation.email)
     return delegation

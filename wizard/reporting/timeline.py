@@ -14,8 +14,8 @@ from typing import Callable
 from flask_babel import gettext as _, ngettext
 
 from wizard.extensions import db
-from wizard.models import (Actor, AuditEvent, MailMessage, MailState, Onboarding, TermsAcceptance,
-                           ValidationRun)
+from wizard.models import (Actor, AuditEvent, Delegation, MailMessage, MailState, Onboarding,
+                           TermsAcceptance, ValidationRun)
 from wizard.reporting.overview import missing_required
 from wizard.steps.flow import step_title
 
@@ -46,6 +46,13 @@ class _Story:
         self.acceptances = list(db.session.scalars(
             db.select(TermsAcceptance).filter_by(onboarding_id=onboarding.id)
             .order_by(TermsAcceptance.accepted_at)))
+        self.delegations = {delegation.public_id: delegation for delegation in db.session.scalars(
+            db.select(Delegation).filter_by(onboarding_id=onboarding.id))}
+
+    def administrator(self, event: AuditEvent) -> str:
+        """The address a delegation event is about (kept in the delegation, not in the event)."""
+        delegation = self.delegations.get(event.details.get("delegation"))
+        return delegation.email if delegation else ""
 
     def terms(self, event: AuditEvent) -> tuple[str, str]:
         who = next((a.accepted_name for a in self.acceptances
@@ -121,19 +128,19 @@ def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str
                                     _("Herinnering verstuurd na %(days)s dagen zonder actie",
                                       days=e.details.get("days", ""))),
         "delegation.sent": lambda e: (
-            _("Nmbrs-deel opnieuw gestuurd naar Nmbrs-beheerder %(email)s", email=e.details.get("email", ""))
+            _("Nmbrs-deel opnieuw gestuurd naar Nmbrs-beheerder %(email)s", email=story.administrator(e))
             if e.details.get("again") else
-            _("Nmbrs-deel gestuurd naar Nmbrs-beheerder %(email)s", email=e.details.get("email", ""))),
+            _("Nmbrs-deel gestuurd naar Nmbrs-beheerder %(email)s", email=story.administrator(e))),
         "delegation.opened": lambda e: _("Nmbrs-beheerder opende de link"),
         "delegation.started": lambda e: _("Nmbrs-beheerder begon aan het Nmbrs-deel"),
         "delegation.finished": lambda e: (_("Nmbrs-beheerder %(email)s rondde het Nmbrs-deel af",
-                                            email=e.details.get("email", "")), "ok"),
+                                            email=story.administrator(e)), "ok"),
         "delegation.revoked": lambda e: (
             _("Link van Nmbrs-beheerder %(email)s ingetrokken: naar iemand anders gestuurd",
-              email=e.details.get("email", ""))
+              email=story.administrator(e))
             if e.details.get("reason") == "replaced" else
             _("Link van Nmbrs-beheerder %(email)s ingetrokken: de klant doet het zelf",
-              email=e.details.get("email", ""))),
+              email=story.administrator(e))),
         "delegation.limited": lambda e: (_("Geen e-mail naar een Nmbrs-beheerder: al %(num)s dit uur",
                                            num=e.details.get("emails", 0)), "bad"),
         "reminders.disabled": lambda e: _("Herinneringen uitgezet"),
