@@ -121,3 +121,16 @@ def test_a_link_of_a_known_onboarding_speaks_its_language_unless_one_was_chosen(
     client.get("/language/nl?next=/")
     refresh()
     assert "nieuwere link" in client.get(path).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/onboarding/terms", "/support/login"])
+def test_enter_in_a_field_submits_the_form_not_a_language_button(opened, client, path):
+    """A form's first submit button in page order is what Enter presses: the language buttons
+    in the header come before the form, so a plain submit of the form must come before them."""
+    page = page_of(client.get(path))
+    form_id = page.xpath("//form[.//input[@name='_keep']]/@id")[0]
+    buttons = page.xpath(f"//button[@form='{form_id}'] | //form[@id='{form_id}']//button")
+    default = buttons[0]
+    assert default.get("type") == "submit" and default.get("formaction") is None
+    assert default.get("tabindex") == "-1" and default.get("aria-hidden") == "true"
+    assert any(b.get("formaction") for b in buttons[1:])  # the language buttons follow
