@@ -275,3 +275,24 @@ def test_support_sees_the_delegation_and_its_story_without_addresses_in_the_audi
     for event in db.session.scalars(db.select(AuditEvent).filter(
             AuditEvent.event_type.startswith("delegation."))):
         assert "@" not in str(event.details), event.event_type  # the address stays in its row
+
+
+def test_the_administrator_may_log_in_with_nmbrs_instead(contact, administrator, sandbox,
+                                                         smtp_server):
+    from tests.support.connect import come_back, go_to_nmbrs
+    from tests.test_consent_flow import consent
+
+    onboarding = contact.onboarding
+    administrator.open_invite(administrator.link)
+    administrator.submit("briefing")
+    assert location(administrator.submit("method", method="oauth")) == "/onboarding/consent"
+    back = come_back(administrator, consent(sandbox, go_to_nmbrs(administrator)))
+    assert back.status_code == 302
+    eventually(lambda: onboarding.delegations.first().state is DelegationState.FINISHED)
+    refresh()
+    assert location(administrator.client.get("/onboarding/")) == "/onboarding/handback"
+    assert events(onboarding, "credentials.") == [("credentials.stored", Actor.DELEGATE)]
+    assert any("hr@devries.example" in m["To"] and "Het Nmbrs-deel is klaar" in
+               " ".join(m["Subject"].split()) for m in smtp_server.inbox.wait(2))
+    refresh()
+    assert location(contact.client.get("/onboarding/")) == "/onboarding/entities"
