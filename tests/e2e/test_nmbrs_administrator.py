@@ -174,15 +174,21 @@ def test_the_hr_manager_hands_the_nmbrs_part_over_and_finishes(invited, audited_
     expect(heading(contact)).to_have_text("De koppeling is ingesteld")
 
 
-def test_taking_it_back_ends_the_administrator_s_link(invited, audited_page, browser, axe,
-                                                      smtp_server, live_server):
-    contact = audited_page
+def test_taking_it_back_ends_the_administrator_s_link(invited, browser, axe, smtp_server,
+                                                      live_server):
+    """The HR manager on a phone this time: sending, waiting and taking it back fit the screen."""
+    phone = browser.new_context(**PHONE)
+    contact = phone.new_page()
+    contact.on("load", axe.check)
     contact.goto(invited)
     accept_terms(contact)
     choose_package(contact)
     contact.get_by_role("link", name="Stuur dit naar je Nmbrs-beheerder").click()
+    assert no_horizontal_scroll(contact)
     contact.get_by_label("E-mailadres van je Nmbrs-beheerder").fill(ADMIN)
     contact.get_by_role("button", name="Versturen").click()
+    expect(heading(contact)).to_have_text("Bij je Nmbrs-beheerder")
+    assert no_horizontal_scroll(contact)
     admin_link = link_in(mail_to(smtp_server, ADMIN, 1), "/a/")
 
     contact.get_by_text("Toch zelf doen?").click()
@@ -196,3 +202,4 @@ def test_taking_it_back_ends_the_administrator_s_link(invited, audited_page, bro
     assert response.status == 410
     expect(heading(admin)).to_contain_text("ingetrokken")
     other.close()
+    phone.close()
