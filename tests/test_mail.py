@@ -35,7 +35,9 @@ def test_invite_email_arrives_over_smtp_multipart_in_dutch(smtp_server):
     result = invite()
     (message,) = smtp_server.inbox.wait(1)
     assert message["To"] == "Sanne de Vries <hr@devries.example>"
-    assert message["Subject"] == "Uitnodiging: koppel het salarispakket van Bakkerij De Vries B.V."
+    assert message["From"] == "Roosterwijs <onboarding@roosterwijs.example>"
+    assert message["Subject"] == ("Uitnodiging: koppel het salarispakket van Bakkerij De Vries B.V. "
+                                  "aan Roosterwijs")
     assert message["Content-Language"] == "nl"
     assert message.get_content_type() == "multipart/alternative"
     text, html = bodies(message)
@@ -55,7 +57,8 @@ def test_invite_email_arrives_over_smtp_multipart_in_dutch(smtp_server):
 def test_invite_email_in_english(smtp_server):
     invite(language="en")
     (message,) = smtp_server.inbox.wait(1)
-    assert message["Subject"] == "Invitation: connect the payroll package of Bakkerij De Vries B.V."
+    assert message["Subject"] == ("Invitation: connect the payroll package of Bakkerij De Vries B.V. "
+                                  "to Roosterwijs")
     text, html = bodies(message)
     for body in (text, html):
         assert "What do you need?" in body

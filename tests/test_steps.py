@@ -5,7 +5,7 @@ import pytest
 
 from wizard.models import JourneyKind, OnboardingStatus
 from wizard.models.answers import Answers
-from wizard.steps.base import Step, StepMachine
+from wizard.steps.base import Role, Step, StepMachine
 from wizard.steps.flow import STEPS, machine
 
 
@@ -68,14 +68,28 @@ def test_duplicate_step_names_are_refused():
         StepMachine([FlagStep("a"), FlagStep("a")])
 
 
-def test_declared_flow_follows_the_seed_and_ends_in_done(app):
-    first_onboarding = [s for s in STEPS if s.applies(onboarding())]
+def test_declared_flow_follows_the_seed_and_ends_in_done(app, make_onboarding):
+    contact = machine.for_role(Role.CONTACT)
+    first_onboarding = [s for s in contact.steps if s.applies(make_onboarding()[0])]
     assert first_onboarding[0].name == "terms"
     assert STEPS[-1].name == "done"
     assert machine.get("done").is_complete(onboarding(status=OnboardingStatus.COMPLETED))
     assert not machine.get("done").is_complete(onboarding())
     finishing = [s for s in STEPS if s.completes_onboarding]
     assert len(finishing) == 1 and STEPS[STEPS.index(finishing[0]) + 1].name == "done"
+
+
+def test_the_nmbrs_administrator_walks_only_the_nmbrs_part():
+    admin = [s.name for s in machine.for_role(Role.NMBRS_ADMIN).steps]
+    assert admin == ["briefing", "method", "consent", "credentials", "validation", "handback"]
+    contact = [s.name for s in machine.for_role(Role.CONTACT).steps]
+    assert "briefing" not in contact and "handback" not in contact
+    assert {"terms", "package", "entities", "done"}.isdisjoint(admin)
+
+
+def test_a_flow_every_role_walks_whole_is_its_own_machine(three):
+    assert three.for_role(Role.CONTACT) is three
+    assert [s.name for s in three.for_role(Role.NMBRS_ADMIN).steps] == []
 
 
 def _modules_loaded_by(statement: str) -> set[str]:

@@ -52,6 +52,18 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     init_vault(app)
     track_progress()
+    listen_to_validation()
+
+
+def listen_to_validation() -> None:
+    """What happens when a check is stored: a passing check finishes a delegation to the
+    client's Nmbrs administrator, one with missing rights tells the person where they stopped."""
+    from wizard.connection.validation import validation_finished
+    from wizard.delegation import finish_when_checked
+    from wizard.saved_progress import email_missing_rights
+
+    validation_finished.connect(finish_when_checked)
+    validation_finished.connect(email_missing_rights)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -99,6 +111,7 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from wizard.brand import current_brand
     from wizard.steps.flow import step_title
 
     app.add_template_global(step_title)
@@ -107,6 +120,8 @@ def register_template_helpers(app: Flask) -> None:
     def inject_globals():
         return {
             "current_locale": str(get_locale()),
+            "brand": current_brand(),
+            "first_sync_hours": app.config["FIRST_SYNC_HOURS"],
             "support_email": app.config["SUPPORT_EMAIL"],
             "support_phone": app.config["SUPPORT_PHONE"],
         }

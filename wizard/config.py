@@ -85,8 +85,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Base URL the client's browser reaches the app on; used in emailed links."),
     Setting("MAIL_BACKEND", "MAIL_BACKEND", None, True,
             "`smtp` or `file`. Development default: `file` (`.eml` files in `instance/outbox/`)."),
-    Setting("MAIL_FROM", "MAIL_FROM", "Onboarding <onboarding@localhost>", True,
-            "Sender address of invite and confirmation emails."),
+    Setting("MAIL_FROM", "MAIL_FROM", "Roosterwijs <onboarding@roosterwijs.example>", True,
+            "Sender of every email. Without a display name the product name is used."),
     Setting("SMTP_HOST", "SMTP_HOST", "localhost", False, "SMTP server (with `MAIL_BACKEND=smtp`)."),
     Setting("SMTP_PORT", "SMTP_PORT", "587", False, "SMTP port."),
     Setting("SMTP_SECURITY", "SMTP_SECURITY", "starttls", False, "`starttls`, `ssl` or `none`."),
@@ -123,6 +123,22 @@ SETTINGS: tuple[Setting, ...] = (
             "Support address shown to clients on error pages and in emails."),
     Setting("SUPPORT_PHONE", "SUPPORT_PHONE", "020 123 4567", False,
             "Support phone number shown to clients."),
+    Setting("PRODUCT_NAME", "PRODUCT_NAME", "Roosterwijs", False,
+            "Our product's name: in the header, page titles and every email (sender, subject, body)."),
+    Setting("COMPANY_NAME", "COMPANY_NAME", "Roosterwijs B.V.", False,
+            "The company behind the product, named on the terms page and under every email."),
+    Setting("LOGO_URL", "LOGO_URL", "/static/img/logo.png", False,
+            "A square logo shown beside the product name in the header and emails: a path on this "
+            "site or an https URL (a remote logo must also be allowed by the CSP's `img-src`)."),
+    Setting("PRIVACY_URL", "PRIVACY_URL", "https://roosterwijs.example/privacy", False,
+            "Our privacy statement, linked from every page, the terms step and every email."),
+    Setting("FIRST_SYNC_HOURS", "FIRST_SYNC_HOURS", "24", False,
+            "Hours within which the done page and confirmation email promise the first data."),
+    Setting("DELEGATION_LINK_DAYS", "DELEGATION_LINK_DAYS", "7", False,
+            "Days a link sent to a client's Nmbrs administrator (\"Stuur dit naar mijn "
+            "Nmbrs-beheerder\") stays valid; never longer than the client's own invite."),
+    Setting("DELEGATION_EMAILS_PER_HOUR", "DELEGATION_EMAILS_PER_HOUR", "3", False,
+            "Emails to a Nmbrs administrator one onboarding may send per hour."),
     Setting("NMBRS_SOAP_URL", "NMBRS_SOAP_URL", None, False,
             "Base URL of the Nmbrs SOAP v3 API. Production default "
             f"`{NMBRS_PRODUCTION_SOAP_URL}`; development default the local sandbox "
@@ -427,6 +443,9 @@ def load_config(overrides: dict | None = None) -> dict:
             "FAILED_HANDOFF_RETENTION_DAYS": float(get("FAILED_HANDOFF_RETENTION_DAYS")),
             "PERSONAL_DATA_RETENTION_DAYS": float(get("PERSONAL_DATA_RETENTION_DAYS")),
             "PROXY_HOPS": int(get("PROXY_HOPS")),
+            "FIRST_SYNC_HOURS": int(get("FIRST_SYNC_HOURS")),
+            "DELEGATION_LINK_DAYS": int(get("DELEGATION_LINK_DAYS")),
+            "DELEGATION_EMAILS_PER_HOUR": int(get("DELEGATION_EMAILS_PER_HOUR")),
         }
     except ValueError as exc:
         raise ConfigurationError(f"A numeric WIZARD_ setting is not a number: {exc}") from exc
@@ -464,6 +483,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAIL_OUTBOX_DIR": raw["MAIL_OUTBOX_DIR"] or str(instance / "outbox"),
         "SUPPORT_EMAIL": get("SUPPORT_EMAIL"),
         "SUPPORT_PHONE": get("SUPPORT_PHONE"),
+        **{name: get(name) for name in ("PRODUCT_NAME", "COMPANY_NAME", "LOGO_URL", "PRIVACY_URL")},
         "NMBRS_SOAP_URL": raw["NMBRS_SOAP_URL"]
         or (NMBRS_PRODUCTION_SOAP_URL if production else SANDBOX_SOAP_URL),
         "LOG_LEVEL": get("LOG_LEVEL").upper(),

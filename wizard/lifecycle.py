@@ -17,7 +17,6 @@ from wizard.models import Actor, Onboarding, OnboardingStatus, record_event
 from wizard.models.base import utcnow
 from wizard.nmbrs import available_profiles
 from wizard.steps.base import ExternalRedirect, Step
-from wizard.steps.flow import current_machine
 
 LANGUAGES = ("nl", "en")
 
@@ -112,6 +111,8 @@ def complete_onboarding(onboarding: Onboarding) -> None:
     """
     if onboarding.status is OnboardingStatus.COMPLETED:
         return
+    from wizard.steps.flow import current_machine  # steps use services that use this module
+
     machine = current_machine()
     missing = machine.incomplete_before(onboarding, machine.get("done"))
     if missing:

@@ -95,7 +95,7 @@ def what_they_need(onboarding: Onboarding) -> dict:
     from wizard.steps.flow import current_machine
 
     machine = current_machine()
-    steps = [step for step in machine.applicable(onboarding) if step.name != "done"]
+    steps = machine.applicable(onboarding)  # counted as the page's "Stap 5 van 7" counts them
     current = position(onboarding)
     number = next((i for i, step in enumerate(steps, start=1) if step.name == current), None)
     run = db.session.scalar(select(ValidationRun).filter_by(onboarding_id=onboarding.id)

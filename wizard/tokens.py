@@ -6,6 +6,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 INVITE_SALT = "wizard.invite-link.v1"
 DEVICE_SALT = "wizard.device-cookie.v1"
+DELEGATION_SALT = "wizard.delegation-link.v1"
 
 
 def serializer(salt: str) -> URLSafeTimedSerializer:

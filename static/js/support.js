@@ -17,14 +17,18 @@
   });
 
   /* Auto-refresh: a region with data-refresh-url is replaced by a fresh copy every few seconds
-     while the page is visible. Skipped while the reader works inside it (focus), so nothing
-     moves under their hands. Without JavaScript the "Refresh" link reloads the page. */
+     while the page is visible. Skipped while the reader works inside it (focus, or a <details>
+     they opened), also when that began while a copy was on its way, so nothing moves under
+     their hands. Without JavaScript the "Refresh" link reloads the page. */
   document.querySelectorAll("[data-refresh-url]").forEach(function (region) {
     var seconds = parseInt(region.dataset.refreshSeconds, 10) || 20;
     var status = region.parentNode.querySelector(".refresh-status");
     var busy = false;
+    function inUse() {
+      return region.contains(document.activeElement) || region.querySelector("details[open]");
+    }
     function refresh() {
-      if (busy || document.hidden || region.contains(document.activeElement)) { return; }
+      if (busy || document.hidden || inUse()) { return; }
       busy = true;
       fetch(region.dataset.refreshUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (response) {
@@ -32,6 +36,7 @@
           return response.text();
         })
         .then(function (html) {
+          if (inUse()) { return; }
           region.innerHTML = html;
           if (status && status.dataset.template) {
             var time = new Date().toLocaleTimeString(document.documentElement.lang || undefined);

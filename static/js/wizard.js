@@ -23,6 +23,7 @@
   /* Long requests (login check, probe, re-reading companies): say what is happening. */
   document.querySelectorAll("form.js-busy").forEach(function (form) {
     form.addEventListener("submit", function (event) {
+      if (event.submitter && event.submitter.hasAttribute("formaction")) { return; }  // a language switch
       var button = form.querySelector("button[type=submit]");
       var status = form.querySelector(".busy-status");
       if (button) {

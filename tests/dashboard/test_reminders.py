@@ -112,8 +112,8 @@ def test_an_unsent_reminder_is_cancelled_when_the_onboarding_closes(schedule, ma
 
 def test_the_reminder_says_where_they_stopped_and_what_is_missing(schedule, make_onboarding, wizard,
                                                                   smtp_server):
-    for language, expected in (("nl", ("stap 1 van 6: Voorwaarden", "Er ontbreken nog 2 API-rechten")),
-                               ("en", ("step 1 of 6: Terms", "2 API rights are still missing"))):
+    for language, expected in (("nl", ("stap 1 van 7: Voorwaarden", "Er ontbreken nog 2 API-rechten")),
+                               ("en", ("step 1 of 7: Terms", "2 API rights are still missing"))):
         onboarding, link = make_onboarding(language=language, email=f"hr-{language}@example.nl")
         wizard.open_invite(link)
         db.session.add(ValidationRun(onboarding=onboarding, profile="payroll", authenticated=True,

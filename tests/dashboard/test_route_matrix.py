@@ -22,9 +22,9 @@ SUPPORT_SSO = "support_sso"  # single sign-on, not configured in this world (tes
 ENDPOINTS = {
     "static": PUBLIC, "main.index": PUBLIC, "main.healthz": PUBLIC, "main.readyz": PUBLIC,
     "i18n.switch": PUBLIC,
-    "onboarding.open_invite": INVITE_LINK,
+    "onboarding.open_invite": INVITE_LINK, "onboarding.open_delegation_link": INVITE_LINK,
     "onboarding.current": CLIENT, "onboarding.step": CLIENT, "onboarding.step_action": CLIENT,
-    "onboarding.validation_progress": CLIENT,
+    "onboarding.validation_progress": CLIENT, "onboarding.send_to_admin": CLIENT,
     "onboarding.verify_device": DEVICE_CHECK, "onboarding.send_verification_code": DEVICE_CHECK,
     "onboarding.check_verification_code": DEVICE_CHECK,
     "oauth.nmbrs_callback": OAUTH_CALLBACK,

@@ -17,8 +17,8 @@ from wizard.handoff.service import HandoffError, find_message, retry_message
 from wizard.invites.service import create_invite, resend_invite
 from wizard.journeys import create_reconnection, live_connections, terms_accepted_for_connection
 from wizard.lifecycle import OnboardingError
-from wizard.models import (Actor, AuditEvent, Credential, EntitySnapshot, JourneyKind, OnboardingStatus,
-                           OutboxState, TermsAcceptance, ValidationRun, record_event)
+from wizard.models import (Actor, AuditEvent, Credential, Delegation, EntitySnapshot, JourneyKind,
+                           OnboardingStatus, OutboxState, TermsAcceptance, ValidationRun, record_event)
 from wizard.models.base import utcnow
 from wizard.steps.terms import accept_terms
 from wizard.terms import current_terms_version
@@ -29,6 +29,8 @@ CANARIES = {
     "username": "cnry-nmbrs-{tag}@klant.example",
     "accepted_name": "Cnry Ondertekenaar {tag}",
     "user_agent": "CnryBrowser/{tag}",
+    "admin_email": "cnry-beheer-{tag}@klant.example",
+    "admin_name": "Cnry Beheerder {tag}",
 }
 
 
@@ -47,6 +49,8 @@ def give_personal_data(onboarding, suffix: str = "") -> dict:
     record_event(onboarding, Actor.CLIENT, "invite.opened", first=True, user_agent=canary["user_agent"])
     db.session.add(Credential(onboarding=onboarding, method="token", secret={
         "username": canary["username"], "token": "nmbrs-token-" + canary["ip"], "domain": "klant"}))
+    db.session.add(Delegation(onboarding=onboarding, email=canary["admin_email"], name=canary["admin_name"],
+                              expires_at=utcnow() + timedelta(days=7)))
     db.session.add(ValidationRun(onboarding=onboarding, profile="payroll", username=canary["username"],
                                  domain="klant", checks=[]))
     db.session.add(EntitySnapshot(onboarding=onboarding, source="validation",

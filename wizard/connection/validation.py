@@ -7,6 +7,8 @@ method to check (``ConnectionMethod.probe``), writes each right's outcome into t
 as it arrives (the page shows "12 van 22 gecontroleerd" and the checklist filling in),
 then stores the reachable debtors and companies and the verdict the wizard goes by.
 A run never raises for provider faults: what could not be checked is stored as such.
+When a run is stored, ``validation_finished`` is sent (``onboarding``, ``run``, ``actor``):
+listeners act on the outcome (a delegation finishes, missing rights are emailed).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import threading
 import time
 from datetime import timedelta
 
+from blinker import Namespace
+from flask import current_app
 from sqlalchemy import update
 
 from wizard.connection.entities import store_snapshot
@@ -34,6 +38,8 @@ log = logging.getLogger("wizard.validation")
 #: A run still marked running after this long was cut off (its process stopped): it counts
 #: as "could not be checked" and a new run may start.
 STALE_AFTER = timedelta(minutes=3)
+#: Sent after a run's outcome is committed, with ``onboarding``, ``run`` and ``actor``.
+validation_finished = Namespace().signal("validation-finished")
 #: Partial results are written at most this often while a run goes.
 PROGRESS_INTERVAL = 0.25
 INTERRUPTED = "interrupted"
@@ -60,11 +66,11 @@ def start_validation(onboarding: Onboarding, actor: Actor = Actor.CLIENT) -> Val
     if current is not None and current.running and not is_stale(current):
         return current
     run = _new_run(onboarding)
-    record_event(onboarding, actor, "validation.started", run_id=run.id, method=run.method)
+    started = record_event(onboarding, actor, "validation.started", run_id=run.id, method=run.method)
     db.session.commit()
     from wizard.connection.runner import validation_runner  # the runner calls back into here
 
-    validation_runner().submit(run.id, actor)
+    validation_runner().submit(run.id, started.actor)  # the client, or their Nmbrs administrator
     return run
 
 
@@ -120,6 +126,8 @@ def execute_run(onboarding: Onboarding, run: ValidationRun, actor: Actor = Actor
             report = CheckReport(authenticated=False, checks=[], failure="unknown")
     _finish(onboarding, run, report, int((time.monotonic() - started) * 1000), actor)
     db.session.commit()
+    validation_finished.send(current_app._get_current_object(), onboarding=onboarding, run=run,
+                             actor=actor)
 
 
 def _finish(onboarding: Onboarding, run: ValidationRun, report: CheckReport, duration_ms: int,

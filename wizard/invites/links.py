@@ -48,6 +48,11 @@ class InviteError(Exception):
         self.problem = problem
         self.onboarding = onboarding
 
+    @property
+    def language(self) -> str | None:
+        """The language of whom the link was for, when the link names them."""
+        return self.onboarding.language if self.onboarding else None
+
 
 def _hash(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()

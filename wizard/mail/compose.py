@@ -8,6 +8,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime, gettext
 
+from wizard.brand import current_brand, mail_sender
 from wizard.models import MailMessage, Onboarding
 from wizard.nmbrs.contract import SOAP_END_OF_SUPPORT
 
@@ -28,15 +29,22 @@ def _context(onboarding: Onboarding, extra: dict) -> dict:
         "sunset": format_date(SOAP_END_OF_SUPPORT, "d MMMM y"),
         "support_email": current_app.config["SUPPORT_EMAIL"],
         "support_phone": current_app.config["SUPPORT_PHONE"],
+        "brand": current_brand(),
         **extra,
     }
 
 
-def render_subject(onboarding: Onboarding, kind: str, context: dict) -> str:
+def message_language(message: MailMessage) -> str:
+    """The language a message is written in: its own, else its onboarding's."""
+    return message.language or message.onboarding.language
+
+
+def render_subject(message: MailMessage) -> str:
     """The ``subject`` block of the kind's text template, on one line."""
-    with force_locale(onboarding.language):
-        template = current_app.jinja_env.get_template(template_names(kind)[0])
-        values = _context(onboarding, context)
+    onboarding = message.onboarding
+    with force_locale(message_language(message)):
+        template = current_app.jinja_env.get_template(template_names(message.kind)[0])
+        values = _context(onboarding, message.context)
         current_app.update_template_context(values)
         block = template.blocks.get("subject")
         subject = "".join(block(template.new_context(values))) if block else ""
@@ -49,16 +57,19 @@ def compose(message: MailMessage, fresh: dict) -> EmailMessage:
     """Build the email for a recorded message; ``fresh`` holds per-attempt values (the link)."""
     onboarding = message.onboarding
     text_name, html_name = template_names(message.kind)
-    with force_locale(onboarding.language):
+    language = message_language(message)
+    with force_locale(language):
         values = _context(onboarding, {**message.context, **fresh})
         text = render_template(text_name, **values)
         html = render_template(html_name, **values)
 
-    sender = current_app.config["MAIL_FROM"]
+    sender = mail_sender()
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = sender
-    email["To"] = Address(display_name=onboarding.contact_name or "", addr_spec=message.recipient)
+    to_contact = message.recipient == onboarding.contact_email
+    email["To"] = Address(display_name=(onboarding.contact_name or "") if to_contact else "",
+                          addr_spec=message.recipient)
     email["Reply-To"] = current_app.config["SUPPORT_EMAIL"]
     email["Date"] = formatdate(usegmt=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
@@ -67,5 +78,5 @@ def compose(message: MailMessage, fresh: dict) -> EmailMessage:
     email["X-Wizard-Message"] = f"{message.id}-{message.kind}"
     email.set_content(text)
     email.add_alternative(html, subtype="html")
-    email["Content-Language"] = onboarding.language  # after: parts take the Content-* headers
+    email["Content-Language"] = language  # after: parts take the Content-* headers
     return email

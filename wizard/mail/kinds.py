@@ -40,11 +40,26 @@ def _fresh_invite_link(onboarding: Onboarding) -> dict:
     return {"link": issue_invite_link(onboarding)}
 
 
+def _fresh_delegation_link(onboarding: Onboarding) -> dict:
+    """A retried email to the Nmbrs administrator carries a new link to the open delegation."""
+    from wizard.delegation import delegation_link_values  # the delegation service sends mail
+
+    return delegation_link_values(onboarding)
+
+
 KINDS: dict[str, MailKind] = {
-    name: MailKind(name, fresh=_fresh_invite_link, fresh_keys=("link",),
-                   needs_open_onboarding=True, supersedes=True)
-    # A reminder carries a fresh link too (the previous one stops working, as after a resend).
-    for name in ("invite", "switch_invite", "relink_invite", "reminder")
+    **{name: MailKind(name, fresh=_fresh_invite_link, fresh_keys=("link",),
+                      needs_open_onboarding=True, supersedes=True)
+       # A reminder carries a fresh link too (the previous one stops working, as after a resend).
+       for name in ("invite", "switch_invite", "relink_invite", "reminder")},
+    # The Nmbrs administrator's own link; telling the contact the administrator is done gives
+    # the contact a fresh link back to the companies.
+    "delegation_invite": MailKind("delegation_invite", fresh=_fresh_delegation_link,
+                                  fresh_keys=("link", "link_expires_at"),
+                                  needs_open_onboarding=True, supersedes=True),
+    "delegation_finished": MailKind("delegation_finished", fresh=_fresh_invite_link,
+                                    fresh_keys=("link",), needs_open_onboarding=True),
+    "missing_rights": MailKind("missing_rights", needs_open_onboarding=True),
 }
 # A one-time code for a second browser (wizard/invites/devices.py): the code is passed for the
 # one attempt and stored only as a hash, so the email is never retried.

@@ -41,11 +41,13 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(seconds=base * 2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
 
 
-def send_onboarding_email(onboarding: Onboarding, kind: str, **context) -> MailMessage:
+def send_onboarding_email(onboarding: Onboarding, kind: str, *, to: str | None = None,
+                          language: str | None = None, **context) -> MailMessage:
     """Record an email of ``kind`` to the onboarding's contact and try to send it now.
 
-    Renders ``templates/email/<kind>.txt`` and ``.html`` in the onboarding's
-    language with ``context`` (plus organisation, expiry and support details).
+    ``to`` and ``language`` send it to someone else in their own language (the client's
+    Nmbrs administrator, support). Renders ``templates/email/<kind>.txt`` and ``.html`` in
+    that language with ``context`` (plus organisation, expiry and support details).
     ``context`` is stored for retries, so it must be JSON and hold no secrets;
     per-attempt values a kind declares (the invite's ``link``) are used now and
     never stored. Commits the session (including the caller's pending changes)
@@ -62,9 +64,10 @@ def send_onboarding_email(onboarding: Onboarding, kind: str, **context) -> MailM
             .where(MailMessage.onboarding_id == onboarding.id, MailMessage.kind == kind,
                    MailMessage.state == MailState.PENDING)
             .values(state=MailState.CANCELLED, next_attempt_at=None, updated_at=now))
-    message = MailMessage(onboarding=onboarding, kind=kind, recipient=onboarding.contact_email,
-                          subject=render_subject(onboarding, kind, context), context=context,
-                          state=MailState.PENDING, attempts=0, next_attempt_at=now)
+    message = MailMessage(onboarding=onboarding, kind=kind, recipient=to or onboarding.contact_email,
+                          language=language, context=context, state=MailState.PENDING, attempts=0,
+                          next_attempt_at=now)
+    message.subject = render_subject(message)
     db.session.add(message)
     db.session.commit()
     _deliver(message, fresh or None)

@@ -2,10 +2,11 @@
 from wizard.models.audit import Actor, AuditEvent, SupportActor, record_event
 from wizard.models.connection import EntitySnapshot, ValidationRun
 from wizard.models.credential import Credential
+from wizard.models.delegation import Delegation, DelegationState
 from wizard.models.device import DeviceCode, TrustedDevice
 from wizard.models.mail import MailMessage, MailState
 from wizard.models.onboarding import JourneyKind, Onboarding, OnboardingStatus
-from wizard.models.terms import TermsAcceptance
+from wizard.models.terms import TermsAcceptance, signatory_name
 from wizard.models.outbox import DeliveryEndpoint, OutboxMessage, OutboxState
 from wizard.models.reminder import Reminder
 from wizard.models.support import (ApiKey, ApiScope, IdempotencyRecord, LoginThrottle, SupportRole,
@@ -17,6 +18,8 @@ __all__ = [
     "ApiScope",
     "AuditEvent",
     "Credential",
+    "Delegation",
+    "DelegationState",
     "DeliveryEndpoint",
     "DeviceCode",
     "EntitySnapshot",
@@ -38,4 +41,5 @@ __all__ = [
     "SupportUser",
     "ValidationRun",
     "record_event",
+    "signatory_name",
 ]

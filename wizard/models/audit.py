@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import g, has_app_context
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,13 @@ class Actor(str, enum.Enum):
     CLIENT = "client"
     SUPPORT = "support"
     SYSTEM = "system"
+    #: The Nmbrs administrator the contact handed the Nmbrs part to (``wizard.delegation``).
+    DELEGATE = "delegate"
+
+
+#: Where a request of a client's browser says whom its client-side events are by: the contact
+#: (``Actor.CLIENT``) or their Nmbrs administrator (set by ``wizard.client_session``).
+CLIENT_ACTOR = "wizard_client_actor"
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,15 @@ def record_event(onboarding: Onboarding | None, actor: Actor | SupportActor, eve
                  **details) -> AuditEvent:
     """Add an audit event to the session (the caller's transaction commits it).
 
-    The onboarding counts as updated; a client's event is also its last activity
-    (what support's list and the reminders go by).
+    The onboarding counts as updated; a client's event (or their Nmbrs administrator's) is
+    also its last activity (what support's list and the reminders go by). Client events in a
+    session of the administrator the contact delegated to are recorded as ``Actor.DELEGATE``.
     """
     leaked = secret_looking_keys(details)
     if leaked:
         raise ValueError(f"audit details must not carry secrets: {leaked}")
+    if actor is Actor.CLIENT and has_app_context():
+        actor = g.get(CLIENT_ACTOR, Actor.CLIENT)  # the administrator, in their own session
     by = actor if isinstance(actor, SupportActor) else SupportActor()
     event = AuditEvent(onboarding=onboarding, actor=Actor.SUPPORT if isinstance(actor, SupportActor)
                        else actor, event_type=event_type, details=details,
@@ -82,6 +93,6 @@ def record_event(onboarding: Onboarding | None, actor: Actor | SupportActor, eve
     db.session.add(event)
     if onboarding is not None:
         onboarding.updated_at = event.occurred_at
-        if event.actor is Actor.CLIENT:
+        if event.actor in (Actor.CLIENT, Actor.DELEGATE):
             onboarding.last_activity_at = event.occurred_at
     return event

@@ -1,7 +1,7 @@
 """Emails sent to a client: what was sent, to whom, and whether it arrived at the mail server.
 
-A row holds what is needed to render the message again (kind, language via the
-onboarding, a small non-secret ``context``), never the rendered body: an invite
+A row holds what is needed to render the message again (kind, language: its own or the
+onboarding's, a small non-secret ``context``), never the rendered body: an invite
 email carries a link, and a link is a credential. See ``wizard/mail``.
 """
 from __future__ import annotations
@@ -32,6 +32,8 @@ class MailMessage(db.Model):
         ForeignKey("onboarding.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(320))
+    # The language to write in when it is not the onboarding's (an email to its Nmbrs administrator).
+    language: Mapped[str | None] = mapped_column(String(5))
     subject: Mapped[str] = mapped_column(String(300))
     # Extra template values given by the caller; checked to hold no secrets.
     context: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -35,3 +35,12 @@ class TermsAcceptance(db.Model):
 
     def __repr__(self) -> str:
         return f"<TermsAcceptance {self.version} onboarding={self.onboarding_id}>"
+
+
+def signatory_name(onboarding: Onboarding) -> str:
+    """Who the contact is, by name: as typed when accepting the terms, else the invite's name,
+    else their address (the Nmbrs administrator's email and pages name them)."""
+    accepted = onboarding.terms_acceptances.order_by(None).order_by(
+        TermsAcceptance.accepted_at.desc()).first()
+    return (accepted.accepted_name if accepted else None) or onboarding.contact_name \
+        or onboarding.contact_email

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 
-from wizard.client_session import current_onboarding
+from wizard.client_session import (attribute_client_events, current_delegation,
+                                   current_onboarding, forget_client_attribution)
 from wizard.connection.consent.authorization import ConsentFailed, ConsentProblem, exchange_code
 from wizard.connection.consent.grant import revoke_at_nmbrs, store_grant
 from wizard.connection.registry import available_methods
 from wizard.connection.validation import start_validation
 from wizard.extensions import db
-from wizard.models import Actor, JourneyKind, OnboardingStatus, record_event
+from wizard.models import Actor, DelegationState, JourneyKind, OnboardingStatus, record_event
 from wizard.oauth import bp
 
 PROBLEM_STATUS = {
@@ -20,6 +21,10 @@ PROBLEM_STATUS = {
     ConsentProblem.CLIENT: 502,
     ConsentProblem.UNREACHABLE: 502,
 }
+
+
+bp.before_request(attribute_client_events)
+bp.teardown_request(forget_client_attribution)
 
 
 def _failed(problem: str, status: int, onboarding=None):
@@ -34,8 +39,10 @@ def nmbrs_callback():
     onboarding = current_onboarding()
     if onboarding is None:
         return _failed("session", 400)
-    if onboarding.status is OnboardingStatus.COMPLETED:
-        return redirect(url_for("onboarding.step", name="done"))
+    delegation = current_delegation()
+    if onboarding.status is OnboardingStatus.COMPLETED or (
+            delegation is not None and delegation.state is DelegationState.FINISHED):
+        return redirect(url_for("onboarding.current"))
     if not onboarding.is_open:
         return _failed("closed", 410, onboarding)
     try:

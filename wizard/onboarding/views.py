@@ -1,19 +1,25 @@
 """Routes of the client wizard: parse, call one service, render."""
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import force_locale, gettext as _
+from flask import (abort, flash, jsonify, make_response, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import force_locale, get_locale, gettext as _
 from flask_wtf import FlaskForm
 
+from wizard.client_session import (attribute_client_events, bind, current_delegation,
+                                   current_onboarding, current_role, forget_client_attribution)
+from wizard.delegation import (DelegationLimitReached, DelegationRefused, can_delegate, delegate,
+                               open_delegation, record_delegation_opened, redeem_delegation_link)
 from wizard.extensions import db
-from wizard.i18n import LANGUAGE_KEY
+from wizard.i18n import LANGUAGE_KEY, select_locale, typed_values
 from wizard.invites.links import InviteError, InviteProblem, redeem_invite
-from wizard.models import OnboardingStatus
 from wizard.lifecycle import AlreadyCompleted, IncompleteOnboarding, OnboardingError, save_step
+from wizard.models import DelegationState, OnboardingStatus
 from wizard.onboarding import bp
 from wizard.onboarding.device import enter_onboarding, may_see
-from wizard.client_session import current_onboarding
-from wizard.steps.base import ExternalRedirect, StepError
+from wizard.onboarding.forms import DelegationForm
+from wizard.steps.base import ExternalRedirect, Role, StepError
+from wizard.steps.delegation import limit_message
 from wizard.steps.flow import current_machine
 
 INVITE_PROBLEM_STATUS = {
@@ -23,6 +29,10 @@ INVITE_PROBLEM_STATUS = {
     InviteProblem.REPLACED: 410,
     InviteProblem.REVOKED: 410,
 }
+
+
+bp.before_request(attribute_client_events)
+bp.teardown_request(forget_client_attribution)
 
 
 @bp.get("/i/<path:token>")
@@ -36,10 +46,25 @@ def open_invite(token: str):
     return enter_onboarding(onboarding)  # a browser it does not know must verify first
 
 
+@bp.get("/a/<path:token>")
+def open_delegation_link(token: str):
+    """The Nmbrs administrator's link: a session for the Nmbrs part only, then a clean URL."""
+    try:
+        delegation = redeem_delegation_link(token)
+    except InviteError as error:
+        db.session.rollback()
+        return _refused_invite(error)
+    bind(delegation.onboarding, delegation)
+    record_delegation_opened(delegation)
+    db.session.commit()
+    return redirect(url_for(".current"))
+
+
 def _refused_invite(error: InviteError):
-    """Say what is wrong with a link, in the onboarding's language when we know it."""
-    language = session.get(LANGUAGE_KEY) or (error.onboarding.language if error.onboarding else "nl")
-    with force_locale(language):
+    """Say what is wrong with a link: in the language chosen, else that of whom the link was
+    for, else the browser's."""
+    language = session.get(LANGUAGE_KEY) or error.language
+    with force_locale(language or select_locale()):
         if error.problem is InviteProblem.COMPLETED:
             # Which organisation is done is shown only to a browser that worked on it.
             shown = error.onboarding if may_see(error.onboarding) else None
@@ -51,6 +76,10 @@ def _refused_invite(error: InviteError):
 def _onboarding_or_401():
     onboarding = current_onboarding()
     if onboarding is None:
+        delegation = current_delegation()
+        if delegation is not None:  # an administrator whose link was taken back or ran out
+            abort(make_response(render_template("errors/invite.html", problem=(
+                "revoked" if delegation.state is DelegationState.REVOKED else "expired")), 410))
         abort(401)
     return onboarding
 
@@ -58,19 +87,28 @@ def _onboarding_or_401():
 @bp.get("/onboarding/")
 def current():
     onboarding = _onboarding_or_401()
-    return redirect(url_for(".step", name=current_machine().first_unfinished(onboarding).name))
+    machine = current_machine(current_role())
+    return redirect(url_for(".step", name=machine.first_unfinished(onboarding).name))
+
+
+def _finished_for_this_session(onboarding) -> bool:
+    """Nothing is left to do here: the onboarding is complete, or the administrator's part is."""
+    if onboarding.status is OnboardingStatus.COMPLETED:
+        return True
+    delegation = current_delegation() if current_role() is Role.NMBRS_ADMIN else None
+    return delegation is not None and delegation.state is DelegationState.FINISHED
 
 
 def _open_step(name: str):
     """The onboarding and step this request may use, or the response that replaces the step."""
     onboarding = _onboarding_or_401()
-    machine = current_machine()
+    machine = current_machine(current_role())
     step = machine.get(name)
     if step is None:
-        abort(404)
-    done = machine.get("done")
-    if onboarding.status is OnboardingStatus.COMPLETED and step is not done:
-        return onboarding, step, redirect(url_for(".step", name=done.name))
+        abort(404)  # including the steps of another role: an administrator never sees the terms
+    last = machine.steps[-1]
+    if _finished_for_this_session(onboarding) and step is not last:
+        return onboarding, step, redirect(url_for(".step", name=last.name))
     if onboarding.status is not OnboardingStatus.COMPLETED and not onboarding.is_open:
         return onboarding, step, (render_template("errors/invite.html", problem=(
             "revoked" if onboarding.status is OnboardingStatus.REVOKED else "expired")), 410)
@@ -81,11 +119,14 @@ def _open_step(name: str):
 
 
 def _render_step(onboarding, step, form, status: int):
-    machine = current_machine()
+    role = current_role()
+    machine = current_machine(role)
     return render_template(
         step.template, onboarding=onboarding, step=step, form=form,
         action_form=FlaskForm(), steps=machine.states(onboarding, step),
-        previous=machine.previous(onboarding, step), **step.context(onboarding)), status
+        previous=machine.previous(onboarding, step), role=role.value,
+        may_delegate=role is Role.CONTACT and can_delegate(onboarding),
+        **step.context(onboarding)), status
 
 
 @bp.route("/onboarding/<name>", methods=["GET", "POST"])
@@ -94,17 +135,13 @@ def step(name: str):
     if response is not None:
         return response
 
-    form = step.form_class(data=step.initial(onboarding))
+    form = step.form_class(data={**step.initial(onboarding), **typed_values(request.path)})
     if request.method == "POST" and form.validate_on_submit():
         try:
             outcome = save_step(onboarding, step, form)
         except StepError as error:
             db.session.rollback()
-            target = getattr(form, error.field, None) if error.field else None
-            if target is not None:
-                target.errors = [*target.errors, error.message]
-            else:
-                form.form_errors.append(error.message)
+            _show_refusal(form, error)
         except IncompleteOnboarding as error:
             db.session.rollback()
             return _back_to(error.steps[0])
@@ -119,9 +156,20 @@ def step(name: str):
             db.session.commit()
             if isinstance(outcome, ExternalRedirect):
                 return redirect(outcome.url)
-            following = current_machine().next(onboarding, step) if step.is_complete(onboarding) else None
+            machine = current_machine(current_role())
+            following = machine.next(onboarding, step) if step.is_complete(onboarding) else None
             return redirect(url_for(".step", name=(following or step).name))
     return _render_step(onboarding, step, form, 422 if request.method == "POST" else 200)
+
+
+def _show_refusal(form, error: StepError) -> None:
+    """Put a refusal's messages at the fields they belong to (the rest on the whole form)."""
+    for name, message in error.field_messages().items():
+        target = getattr(form, name, None) if name else None
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            form.form_errors.append(message)
 
 
 def _back_to(step):
@@ -159,9 +207,35 @@ def step_action(name: str, action: str):
     except StepError as error:
         db.session.rollback()
         form = step.form_class(formdata=None, data=step.initial(onboarding))
-        form.form_errors.append(error.message)
+        _show_refusal(form, error)
         return _render_step(onboarding, step, form, 422)
     db.session.commit()
     if isinstance(outcome, ExternalRedirect):
         return redirect(outcome.url)
     return redirect(url_for(".step", name=step.name))
+
+
+@bp.route("/onboarding/send-to-admin", methods=["GET", "POST"])
+def send_to_admin():
+    """"Stuur dit naar mijn Nmbrs-beheerder": the contact hands the Nmbrs part over."""
+    onboarding = _onboarding_or_401()
+    if current_role() is not Role.CONTACT:
+        abort(404)
+    if not can_delegate(onboarding):
+        return redirect(url_for(".current"))
+    form = DelegationForm(data={"language": str(get_locale()), **typed_values(request.path)})
+    if form.validate_on_submit():
+        try:
+            delegate(onboarding, email=form.email.data, name=form.name.data,
+                     language=form.language.data)
+        except DelegationLimitReached as error:
+            form.form_errors.append(limit_message(error))
+        except DelegationRefused:
+            db.session.rollback()
+            return redirect(url_for(".current"))
+        else:
+            return redirect(url_for(".step", name="delegation"))
+    back = current_machine().get(request.args.get("from", ""))
+    return render_template("onboarding/send_to_admin.html", onboarding=onboarding, form=form,
+                           back=back, current=open_delegation(onboarding)), \
+        422 if request.method == "POST" else 200

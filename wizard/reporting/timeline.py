@@ -14,8 +14,8 @@ from typing import Callable
 from flask_babel import gettext as _, ngettext
 
 from wizard.extensions import db
-from wizard.models import (Actor, AuditEvent, MailMessage, MailState, Onboarding, TermsAcceptance,
-                           ValidationRun)
+from wizard.models import (Actor, AuditEvent, Delegation, MailMessage, MailState, Onboarding,
+                           TermsAcceptance, ValidationRun)
 from wizard.reporting.overview import missing_required
 from wizard.steps.flow import step_title
 
@@ -32,8 +32,10 @@ class TimelineEntry:
 def mail_kind_label(kind: str) -> str:
     return {"invite": _("uitnodiging"), "relink_invite": _("uitnodiging voor nieuwe inloggegevens"),
             "switch_invite": _("uitnodiging om over te stappen"), "completed": _("bevestiging"),
-            "reminder": _("herinnering"), "device_code": _("code voor een andere browser")
-            }.get(kind, kind)
+            "reminder": _("herinnering"), "device_code": _("code voor een andere browser"),
+            "delegation_invite": _("link voor de Nmbrs-beheerder"),
+            "delegation_finished": _("Nmbrs-beheerder klaar"),
+            "missing_rights": _("waar je gebleven bent")}.get(kind, kind)
 
 
 class _Story:
@@ -45,6 +47,13 @@ class _Story:
         self.acceptances = list(db.session.scalars(
             db.select(TermsAcceptance).filter_by(onboarding_id=onboarding.id)
             .order_by(TermsAcceptance.accepted_at)))
+        self.delegations = {delegation.public_id: delegation for delegation in db.session.scalars(
+            db.select(Delegation).filter_by(onboarding_id=onboarding.id))}
+
+    def administrator(self, event: AuditEvent) -> str:
+        """The address a delegation event is about (kept in the delegation, not in the event)."""
+        delegation = self.delegations.get(event.details.get("delegation"))
+        return delegation.email if delegation else ""
 
     def terms(self, event: AuditEvent) -> tuple[str, str]:
         who = next((a.accepted_name for a in self.acceptances
@@ -144,6 +153,22 @@ def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str
             count=e.details.get("per_hour", "")), "bad"),
         "device.verified": lambda e: (_("Browser %(device)s bevestigd met de code uit de e-mail",
                                         device=e.details.get("device", "")), "ok"),
+        "delegation.sent": lambda e: (
+            _("Nmbrs-deel opnieuw gestuurd naar Nmbrs-beheerder %(email)s", email=story.administrator(e))
+            if e.details.get("again") else
+            _("Nmbrs-deel gestuurd naar Nmbrs-beheerder %(email)s", email=story.administrator(e))),
+        "delegation.opened": lambda e: _("Nmbrs-beheerder opende de link"),
+        "delegation.started": lambda e: _("Nmbrs-beheerder begon aan het Nmbrs-deel"),
+        "delegation.finished": lambda e: (_("Nmbrs-beheerder %(email)s rondde het Nmbrs-deel af",
+                                            email=story.administrator(e)), "ok"),
+        "delegation.revoked": lambda e: (
+            _("Link van Nmbrs-beheerder %(email)s ingetrokken: naar iemand anders gestuurd",
+              email=story.administrator(e))
+            if e.details.get("reason") == "replaced" else
+            _("Link van Nmbrs-beheerder %(email)s ingetrokken: de klant doet het zelf",
+              email=story.administrator(e))),
+        "delegation.limited": lambda e: (_("Geen e-mail naar een Nmbrs-beheerder: al %(num)s dit uur",
+                                           num=e.details.get("emails", 0)), "bad"),
         "reminders.disabled": lambda e: _("Herinneringen uitgezet"),
         "reminders.enabled": lambda e: _("Herinneringen aangezet"),
     }
@@ -154,6 +179,8 @@ def _who(event: AuditEvent) -> str:
         return _("klant")
     if event.actor is Actor.SYSTEM:
         return _("systeem")
+    if event.actor is Actor.DELEGATE:
+        return _("Nmbrs-beheerder")
     if event.support_user is not None:
         return event.support_user.email
     if event.api_key is not None:

@@ -9,11 +9,25 @@ arithmetic. The declared list of steps lives in ``wizard.steps.flow``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Iterable
 
 from flask_wtf import FlaskForm
 
 from wizard.models import Onboarding
+
+
+class Role(str, Enum):
+    """Whom a browser session acts for (``wizard.client_session``)."""
+
+    CONTACT = "contact"          # the person the invite went to
+    NMBRS_ADMIN = "nmbrs_admin"  # the Nmbrs administrator the contact handed the Nmbrs part to
+
+
+CONTACT_ONLY = frozenset({Role.CONTACT})
+NMBRS_ADMIN_ONLY = frozenset({Role.NMBRS_ADMIN})
+#: The Nmbrs part: the contact walks it, or hands it to their Nmbrs administrator.
+NMBRS_PART = frozenset({Role.CONTACT, Role.NMBRS_ADMIN})
 
 
 class Step:
@@ -38,6 +52,11 @@ class Step:
     #: Side actions besides saving, posted to ``/onboarding/<name>/<action>`` (e.g. "check");
     #: ``perform`` carries them out, then the step is shown again.
     actions: tuple[str, ...] = ()
+    #: A hard step (logging in at Nmbrs, missing rights, choosing companies) shows "Hulp nodig?"
+    #: with support's contact details.
+    offers_help: bool = False
+    #: Who walks the step: the contact (the default), their Nmbrs administrator, or both.
+    roles: frozenset[Role] = CONTACT_ONLY
 
     def applies(self, onboarding: Onboarding) -> bool:
         return True
@@ -60,12 +79,22 @@ class Step:
 
 
 class StepError(Exception):
-    """A valid-looking submission that the domain refuses; the message is shown to the client."""
+    """A valid-looking submission that the domain refuses; the message is shown to the client.
 
-    def __init__(self, message: str, field: str | None = None):
+    ``field`` names the field the message belongs to (else it belongs to the whole form);
+    ``also`` marks more fields, each with its own message (a wrong username or token: Nmbrs
+    cannot tell which, so both are marked).
+    """
+
+    def __init__(self, message: str, field: str | None = None, also: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.also = dict(also or {})
+
+    def field_messages(self) -> dict[str | None, str]:
+        """Every message by the field it belongs to (``None``: the whole form)."""
+        return {self.field: self.message, **self.also}
 
 
 @dataclass(frozen=True)
@@ -94,6 +123,15 @@ class StepMachine:
         names = [s.name for s in self.steps]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate step names in {names}")
+        self._by_role: dict[Role, StepMachine] = {}
+
+    def for_role(self, role: Role) -> "StepMachine":
+        """The machine over the steps ``role`` walks (this one when they walk them all)."""
+        if all(role in step.roles for step in self.steps):
+            return self
+        if role not in self._by_role:
+            self._by_role[role] = StepMachine(s for s in self.steps if role in s.roles)
+        return self._by_role[role]
 
     def get(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)

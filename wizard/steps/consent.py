@@ -9,7 +9,7 @@ from wizard.connection.consent.scopes import requested_scopes
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import credential_step_for, method_named
 from wizard.models import Actor, Onboarding, record_event
-from wizard.steps.base import ExternalRedirect, Step
+from wizard.steps.base import NMBRS_PART, ExternalRedirect, Step
 
 OAUTH = "oauth"
 
@@ -18,6 +18,8 @@ class ConsentStep(Step):
     name = "consent"
     title = _l("Inloggen bij Nmbrs")
     template = "onboarding/consent.html"
+    roles = NMBRS_PART
+    offers_help = True
 
     def applies(self, onboarding: Onboarding) -> bool:
         return credential_step_for(onboarding) == self.name

@@ -16,7 +16,7 @@ from wizard.connection.profile import profile_for
 from wizard.connection.registry import credential_step_for
 from wizard.connection.validation import start_validation
 from wizard.models import Onboarding
-from wizard.steps.base import Step, StepError
+from wizard.steps.base import NMBRS_PART, Step, StepError
 
 
 def _strip(value):
@@ -59,11 +59,20 @@ class CredentialsForm(FlaskForm):
                                      "'bakkerij' als je Nmbrs opent via bakkerij.nmbrs.nl.")) from None
 
 
-def rejection_message(error: LoginRejected) -> str:
-    """Which field is likely wrong, in the client's words."""
+def rejection_error(error: LoginRejected) -> StepError:
+    """What Nmbrs refused, at the field that is likely wrong; a wrong username or token marks
+    both, because Nmbrs does not say which of the two it did not recognise."""
     if error.problem is LoginProblem.BAD_CREDENTIALS:
-        return _("Nmbrs herkent deze combinatie van e-mailadres en API-token niet. Kopieer het "
-                 "token opnieuw uit Nmbrs en controleer of het e-mailadres bij dezelfde login hoort.")
+        return StepError(
+            _("Nmbrs herkent deze combinatie van e-mailadres en API-token niet, en zegt niet welke "
+              "van de twee niet klopt. Kopieer het token opnieuw uit Nmbrs."), field="token",
+            also={"username": _("Controleer ook dit e-mailadres: het moet horen bij de login "
+                                "waarvan je het API-token kopieerde.")})
+    return StepError(_rejection_message(error), field=error.field)
+
+
+def _rejection_message(error: LoginRejected) -> str:
+    """What is wrong with the domain or the environment, in the client's words."""
     if error.problem is LoginProblem.DOMAIN_MISMATCH:
         return _("Deze login hoort bij de omgeving %(expected)s. Laat dit veld leeg of vul "
                  "%(domain)s in.", expected=domain_host(error.expected_domain),
@@ -71,14 +80,16 @@ def rejection_message(error: LoginRejected) -> str:
     if error.problem is LoginProblem.DOMAIN_NEEDED:
         return _("We konden je Nmbrs-omgeving niet automatisch vinden. Vul de naam van je "
                  "omgeving in, bijvoorbeeld 'bakkerij' uit bakkerij.nmbrs.nl.")
-    return _("Deze Nmbrs-omgeving heeft geen geldig abonnement. Neem contact op met de beheerder "
-             "van je Nmbrs-omgeving.")
+    return _("Deze Nmbrs-omgeving heeft geen geldig abonnement. Neem contact op met je "
+             "Nmbrs-beheerder.")
 
 
 class CredentialsStep(Step):
     name = "credentials"
     title = _l("Inloggegevens")
     template = "onboarding/credentials.html"
+    roles = NMBRS_PART
+    offers_help = True
     form_class = CredentialsForm
 
     def applies(self, onboarding: Onboarding) -> bool:
@@ -102,7 +113,7 @@ class CredentialsStep(Step):
         try:
             login = check_login(form.username.data, token, form.domain.data)
         except LoginRejected as error:
-            raise StepError(rejection_message(error), field=error.field) from None
+            raise rejection_error(error) from None
         store_token_credentials(onboarding, username=form.username.data,
                                 token=form.token.data, domain=login.domain)
         # Check every right in the background: the next page shows it happening.

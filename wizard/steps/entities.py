@@ -31,6 +31,7 @@ class EntitiesStep(Step):
     name = "entities"
     title = _l("Bedrijven")
     template = "onboarding/entities.html"
+    offers_help = True
     form_class = EntitiesForm
     completes_onboarding = True
     actions = ("recheck",)

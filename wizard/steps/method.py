@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, ValidationError
 from wizard.connection.registry import available_methods, choose_method, chosen_method
 from wizard.models import JourneyKind, Onboarding
 from wizard.nmbrs import SOAP_END_OF_SUPPORT
-from wizard.steps.base import Step
+from wizard.steps.base import NMBRS_PART, Step
 
 
 class MethodForm(FlaskForm):
@@ -27,6 +27,7 @@ class MethodStep(Step):
     name = "method"
     title = _l("Koppelmethode")
     template = "onboarding/method.html"
+    roles = NMBRS_PART
     form_class = MethodForm
 
     def applies(self, onboarding: Onboarding) -> bool:

@@ -15,6 +15,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length
 
+from wizard.connection.registry import available_methods
+from wizard.connection.token.advice import NMBRS_USER_TEMPLATE
 from wizard.extensions import db
 from wizard.journeys import terms_accepted_for_connection
 from wizard.models import Actor, JourneyKind, Onboarding, TermsAcceptance, record_event
@@ -114,10 +116,13 @@ class TermsStep(Step):
         return {
             "terms": terms_document(current_terms_version(), str(get_locale())),
             "terms_changed_from": accepted if accepted not in (None, current_terms_version()) else None,
+            # The first screen says what the client will need, per way of connecting.
+            "available_methods": available_methods(), "nmbrs_template": NMBRS_USER_TEMPLATE,
         }
 
     def initial(self, onboarding: Onboarding) -> dict:
-        values = {"version": current_terms_version()}
+        """The current version; the name from the invite, or as accepted before."""
+        values = {"version": current_terms_version(), "name": onboarding.contact_name or ""}
         if self.is_complete(onboarding):
             last = latest_acceptance(onboarding)
             values.update(accept=True, name=last.accepted_name if last else "")

@@ -13,7 +13,7 @@ from wizard.connection.validation import (NoCredentials, is_stale, latest_run,
                                           validation_passed)
 from wizard.models import Onboarding, ValidationRun
 from wizard.nmbrs import Profile
-from wizard.steps.base import Step, StepError
+from wizard.steps.base import NMBRS_PART, Step, StepError
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class ValidationStep(Step):
     name = "validation"
     title = _l("Controle")
     template = "onboarding/validation.html"
+    roles = NMBRS_PART
+    offers_help = True
     actions = ("check",)
 
     def is_complete(self, onboarding: Onboarding) -> bool:

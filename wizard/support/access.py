@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from wizard.extensions import db
+from wizard.i18n import typed_values
 from wizard.models import ApiKey, SupportUser
 from wizard.staff import (AccountError, LoginRefused, authenticate, change_password, create_api_key,
                           create_user, end_session, list_api_keys, list_users, revoke_api_key,
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 def login():
     if request.method == "POST" and not current_app.config["SUPPORT_PASSWORD_LOGIN"]:
         abort(403)  # single sign-on only: the form is not even shown
-    form = LoginForm(data=None if request.method == "POST" else {"next": request.args.get("next")})
+    form = LoginForm(data=None if request.method == "POST" else {
+        "next": request.args.get("next"), **typed_values(request.path)})
     status = 200
     if form.validate_on_submit():
         try:
@@ -83,7 +85,7 @@ def _accounts_page(form: AccountForm, status: int = 200, created: tuple | None =
 @bp.route("/accounts", methods=["GET", "POST"])
 @admin_required
 def accounts():
-    form = AccountForm()
+    form = AccountForm(data=typed_values(request.path))
     if form.validate_on_submit():
         initial = secrets.token_urlsafe(15)
         try:
@@ -120,7 +122,7 @@ def _keys_page(form: ApiKeyForm, status: int = 200, created: tuple | None = None
 @bp.route("/api-keys", methods=["GET", "POST"])
 @admin_required
 def api_keys():
-    form = ApiKeyForm()
+    form = ApiKeyForm(data=typed_values(request.path))
     if form.validate_on_submit():
         key, plain = create_api_key(name=form.name.data, scope=form.scope.data, by=current_user)
         return _keys_page(ApiKeyForm(formdata=None), created=(key, plain))

@@ -14,8 +14,10 @@ from flask_wtf import FlaskForm
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import method_named
 from wizard.connection.validation import latest_run_with_results
+from wizard.delegation import current_delegation
 from wizard.extensions import db
 from wizard.handoff.service import HandoffError, retry_message
+from wizard.i18n import typed_values
 from wizard.invites import (copy_invite_link, create_invite, invite_reconnection, resend_invite,
                             revoke_invite)
 from wizard.journeys import connection_report, journeys_of, live_journey, live_method
@@ -128,7 +130,7 @@ def export():
 @bp.route("/invite", methods=["GET", "POST"])
 def new_invite():
     form = InviteForm(data=None if request.method == "POST" else {
-        "expires_days": current_app.config["INVITE_MAX_AGE_DAYS"]})
+        "expires_days": current_app.config["INVITE_MAX_AGE_DAYS"], **typed_values(request.path)})
     if form.validate_on_submit():
         try:
             invite = create_invite(
@@ -173,6 +175,7 @@ def _detail_context(onboarding: Onboarding) -> dict:
         "emails": db.session.scalars(db.select(MailMessage).filter_by(onboarding_id=onboarding.id)
                                      .order_by(MailMessage.id)).all(),
         "timeline": timeline(onboarding),
+        "delegation": current_delegation(onboarding),
         "can_relink": live is not None and (onboarding.parent or onboarding).status
         is not OnboardingStatus.REVOKED,
         "can_switch": can_switch_to_consent(onboarding),

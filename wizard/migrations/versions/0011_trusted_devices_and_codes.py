@@ -6,7 +6,7 @@ onboarding has started elsewhere, asks for a code mailed to the invitee.
 ``device_code`` keeps each code's HMAC, expiry and wrong attempts.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-22 08:00:00
 
 """
@@ -17,7 +17,7 @@ import wizard.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0008'
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
