@@ -121,7 +121,8 @@ API_ENDPOINTS = ("api.create_onboarding", "api.list_onboardings", "api.get_onboa
                  "api.relink", "api.resend", "api.revoke", "api.openapi")
 
 RULES: tuple[Rule, ...] = (
-    Rule("invite-open-per-ip", "RATELIMIT_INVITE_OPEN_PER_IP", ("onboarding.open_invite",),
+    Rule("invite-open-per-ip", "RATELIMIT_INVITE_OPEN_PER_IP",
+         ("onboarding.open_invite", "onboarding.open_delegation_link"),
          client_network, INVITES, methods=None),
     Rule("credentials-per-onboarding", "RATELIMIT_CREDENTIALS_PER_ONBOARDING",
          ("onboarding.step",), bound_onboarding, CREDENTIALS, steps=("credentials",)),

@@ -66,6 +66,14 @@ def test_invite_links_per_ip(app, client, make_onboarding):
     assert elsewhere.get(link.replace(app.config["PUBLIC_URL"], "")).status_code == 302
 
 
+@lowered(RATELIMIT_INVITE_OPEN_PER_IP="2/minute")
+def test_administrator_links_count_with_invite_links(client):
+    """Guessing Nmbrs administrators' links (/a/…) is opening links too."""
+    assert client.get("/i/not-a-real-token").status_code == 400
+    assert client.get("/a/not-a-real-token").status_code == 400
+    assert_refused(client.get("/a/another-guess"))
+
+
 @lowered(RATELIMIT_CREDENTIALS_PER_ONBOARDING="2/minute")
 def test_token_submissions_per_onboarding_never_reach_nmbrs(browser, nmbrs_logins):
     first = browser()
