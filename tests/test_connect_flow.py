@@ -170,7 +170,7 @@ def test_accountant_search_select_whole_debtor_and_recheck(started, wizard, sand
     debtor = re.search(r'name="whole_debtor" value="(\d+)"', page).group(1)
     refused = wizard.submit("entities", whole_debtor=debtor)
     assert refused.status_code == 422
-    assert "kan 1040 bedrijven zien, maar je koppelt er 26" in refused.get_data(as_text=True)
+    assert "kan 1.040 bedrijven zien, maar je koppelt er 26" in refused.get_data(as_text=True)
 
     assert recheck_entities(wizard).status_code == 302
     assert events("entities.rechecked")[0]["companies_now"] == 1040

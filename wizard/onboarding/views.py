@@ -6,7 +6,7 @@ from flask_babel import force_locale, gettext as _
 from flask_wtf import FlaskForm
 
 from wizard.extensions import db
-from wizard.i18n import LANGUAGE_KEY, select_locale, typed_values
+from wizard.i18n import LANGUAGE_KEY, keep_typed, select_locale, typed_values
 from wizard.invites.links import InviteError, InviteProblem, record_invite_opened, redeem_invite
 from wizard.models import OnboardingStatus
 from wizard.lifecycle import IncompleteOnboarding, OnboardingError, save_step, start_onboarding
@@ -180,4 +180,7 @@ def step_action(name: str, action: str):
     db.session.commit()
     if isinstance(outcome, ExternalRedirect):
         return redirect(outcome.url)
-    return redirect(url_for(".step", name=step.name))
+    target = url_for(".step", name=step.name)
+    # An action posted from the step's own form (re-reading the companies) keeps what was chosen.
+    keep_typed(request.form, target)
+    return redirect(target)
