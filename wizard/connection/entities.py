@@ -139,7 +139,8 @@ def save_selection(onboarding: Onboarding, selection: Selection) -> None:
         name, acceptance_id = _acknowledger(onboarding)
         acknowledgement = {"at": utcnow().isoformat(), "by": name,
                            "reachable_companies": selection.reachable_companies,
-                           "selected_companies": len(selection.companies)}
+                           "selected_companies": len(selection.companies),
+                           "rechecks": rechecks_made(onboarding)}
     onboarding.answers.record("entities", debtors=selection.debtors, companies=selection.companies,
                               reachable_companies=selection.reachable_companies,
                               acknowledgement=acknowledgement)
@@ -150,7 +151,7 @@ def save_selection(onboarding: Onboarding, selection: Selection) -> None:
         record_event(onboarding, Actor.CLIENT, "entities.excess_access_accepted",
                      reachable_companies=selection.reachable_companies,
                      selected_companies=len(selection.companies),
-                     terms_acceptance_id=acceptance_id, rechecks=rechecks_made(onboarding))
+                     terms_acceptance_id=acceptance_id, rechecks=acknowledgement["rechecks"])
 
 
 @dataclass(frozen=True)
