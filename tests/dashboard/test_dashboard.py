@@ -237,7 +237,7 @@ def test_relink_from_the_dashboard_starts_a_journey_of_the_same_connection(agent
     detail = f"/support/onboardings/{live.public_id}"
     page = agent.client.get(detail).get_data(as_text=True)
     assert "Nieuwe inloggegevens vragen" in page
-    assert "AVG-waarschuwing bevestigd: 2 van 3 bedrijven gekoppeld" in page
+    assert "AVG-waarschuwing bevestigd door Sanne de Vries: 2 van 3 bedrijven gekoppeld" in page
     assert "Voorwaarden 2026-11 geaccepteerd door Sanne de Vries" in page
     # A token connection may be moved to "Inloggen met Nmbrs" while that is configured.
     assert can_switch_to_consent(live)

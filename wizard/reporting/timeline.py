@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from flask_babel import gettext as _, ngettext
+from flask_babel import format_number, gettext as _, ngettext
 
 from wizard.extensions import db
 from wizard.models import (Actor, AuditEvent, MailMessage, MailState, Onboarding, TermsAcceptance,
@@ -51,6 +51,21 @@ class _Story:
                     and abs((a.accepted_at - event.occurred_at).total_seconds()) < 60), "")
         return _("Voorwaarden %(version)s geaccepteerd door %(name)s",
                  version=event.details.get("version", ""), name=who or _("de klant")), "ok"
+
+    def excess_access(self, event: AuditEvent) -> tuple[str, str]:
+        """Who acknowledged connecting fewer companies than the login sees (the name lives in the
+        terms acceptance the event points at, never in the audit trail itself)."""
+        d = event.details
+        acceptance_id = d.get("terms_acceptance_id")
+        who = next((a.accepted_name for a in self.acceptances if a.id == acceptance_id), None)
+        text = _("AVG-waarschuwing bevestigd door %(name)s: %(selected)s van %(reachable)s "
+                 "bedrijven gekoppeld", name=who or _("de klant"),
+                 selected=format_number(d.get("selected_companies", 0)),
+                 reachable=format_number(d.get("reachable_companies", 0)))
+        if d.get("rechecks"):
+            text += " " + ngettext("(na %(num)s keer opnieuw ophalen)",
+                                   "(na %(num)s keer opnieuw ophalen)", d["rechecks"])
+        return text, "bad"
 
     def validation(self, event: AuditEvent) -> tuple[str, str]:
         d = event.details
@@ -92,14 +107,16 @@ def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str
         "credentials.domain_discovered": lambda e: _("Nmbrs-omgeving gevonden: %(domain)s",
                                                      domain=e.details.get("domain", "")),
         "validation.run": story.validation,
-        "entities.rechecked": lambda e: _("Bedrijvenlijst opnieuw opgehaald: %(count)s bedrijven",
-                                          count=e.details.get("companies_now", 0)),
+        "entities.rechecked": lambda e: (
+            _("Bedrijvenlijst opnieuw opgehaald: %(count)s bedrijven",
+              count=format_number(e.details.get("companies_now", 0)))
+            if e.details.get("companies_before") in (None, e.details.get("companies_now")) else
+            _("Bedrijvenlijst opnieuw opgehaald: %(count)s bedrijven (eerst %(before)s)",
+              count=format_number(e.details.get("companies_now", 0)),
+              before=format_number(e.details["companies_before"]))),
         "entities.selected": lambda e: ngettext("%(num)s bedrijf gekozen", "%(num)s bedrijven gekozen",
                                                 len(e.details.get("companies", ()))),
-        "entities.excess_access_accepted": lambda e: (_(
-            "AVG-waarschuwing bevestigd: %(selected)s van %(reachable)s bedrijven gekoppeld",
-            selected=e.details.get("selected_companies", 0),
-            reachable=e.details.get("reachable_companies", 0)), "bad"),
+        "entities.excess_access_accepted": story.excess_access,
         "onboarding.completed": lambda e: (_("Afgerond"), "ok"),
         "onboarding.expired": lambda e: (_("Verlopen zonder af te ronden"), "bad"),
         "handoff.queued": lambda e: _("Klaargezet voor de synchronisatie"),
