@@ -60,7 +60,9 @@ def compose(message: MailMessage, fresh: dict) -> EmailMessage:
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = sender
-    email["To"] = Address(display_name=onboarding.contact_name or "", addr_spec=message.recipient)
+    to_contact = message.recipient == onboarding.contact_email
+    email["To"] = Address(display_name=(onboarding.contact_name or "") if to_contact else "",
+                          addr_spec=message.recipient)
     email["Reply-To"] = current_app.config["SUPPORT_EMAIL"]
     email["Date"] = formatdate(usegmt=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"

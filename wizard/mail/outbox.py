@@ -41,8 +41,10 @@ def retry_delay(attempts: int) -> timedelta:
     return min(timedelta(seconds=base * 2 ** max(attempts - 1, 0)), MAX_RETRY_DELAY)
 
 
-def send_onboarding_email(onboarding: Onboarding, kind: str, **context) -> MailMessage:
-    """Record an email of ``kind`` to the onboarding's contact and try to send it now.
+def send_onboarding_email(onboarding: Onboarding, kind: str, *, to: str | None = None,
+                          **context) -> MailMessage:
+    """Record an email of ``kind`` to the onboarding's contact (or ``to``: e.g. support) and
+    try to send it now.
 
     Renders ``templates/email/<kind>.txt`` and ``.html`` in the onboarding's
     language with ``context`` (plus organisation, expiry and support details).
@@ -62,7 +64,7 @@ def send_onboarding_email(onboarding: Onboarding, kind: str, **context) -> MailM
             .where(MailMessage.onboarding_id == onboarding.id, MailMessage.kind == kind,
                    MailMessage.state == MailState.PENDING)
             .values(state=MailState.CANCELLED, next_attempt_at=None, updated_at=now))
-    message = MailMessage(onboarding=onboarding, kind=kind, recipient=onboarding.contact_email,
+    message = MailMessage(onboarding=onboarding, kind=kind, recipient=to or onboarding.contact_email,
                           subject=render_subject(onboarding, kind, context), context=context,
                           state=MailState.PENDING, attempts=0, next_attempt_at=now)
     db.session.add(message)

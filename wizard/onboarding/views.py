@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale, get_locale, gettext as _
 from flask_wtf import FlaskForm
 
+from wizard.change_requests import request_change
 from wizard.extensions import db
 from wizard.i18n import LANGUAGE_KEY, keep_typed, select_locale, typed_values
 from wizard.invites.links import InviteError, InviteProblem, record_invite_opened, redeem_invite
@@ -13,6 +14,7 @@ from wizard.lifecycle import IncompleteOnboarding, OnboardingError, save_step, s
 from wizard.onboarding import bp
 from wizard.client_session import bind, current_onboarding
 from wizard.steps.base import ExternalRedirect, StepError
+from wizard.steps.done import ChangeRequestForm, change_request_context
 from wizard.steps.flow import current_machine
 
 INVITE_PROBLEM_STATUS = {
@@ -56,7 +58,13 @@ def _refused_invite(error: InviteError):
     language = session.get(LANGUAGE_KEY) or (error.onboarding.language if error.onboarding else None)
     with force_locale(language or select_locale()):
         if error.problem is InviteProblem.COMPLETED:
-            return render_template("onboarding/already_done.html", onboarding=error.onboarding)
+            context = {}
+            if error.current_link:
+                # The newest link of a finished journey still opens it: to ask for a change.
+                bind(error.onboarding)
+                context = change_request_context(error.onboarding)
+            return render_template("onboarding/already_done.html", onboarding=error.onboarding,
+                                   **context)
         return render_template("errors/invite.html", problem=error.problem.value), \
             INVITE_PROBLEM_STATUS[error.problem]
 
@@ -93,12 +101,12 @@ def _open_step(name: str):
     return onboarding, step, None
 
 
-def _render_step(onboarding, step, form, status: int):
+def _render_step(onboarding, step, form, status: int, **extra):
     machine = current_machine()
     return render_template(
         step.template, onboarding=onboarding, step=step, form=form,
         action_form=FlaskForm(), steps=machine.states(onboarding, step),
-        previous=machine.previous(onboarding, step), **step.context(onboarding)), status
+        previous=machine.previous(onboarding, step), **{**step.context(onboarding), **extra}), status
 
 
 @bp.route("/onboarding/<name>", methods=["GET", "POST"])
@@ -144,6 +152,24 @@ def _back_to(step):
     """Finishing found an earlier step no longer complete: send the client there, saying why."""
     flash(_("Deze stap moet opnieuw worden ingevuld voordat je kunt afronden."), "error")
     return redirect(url_for(".step", name=step.name))
+
+
+@bp.post("/onboarding/change-request")
+def change_request():
+    """A finished client asks support to change which companies are connected."""
+    onboarding = _onboarding_or_401()
+    done = current_machine().get("done")
+    if onboarding.status is not OnboardingStatus.COMPLETED:
+        return redirect(url_for(".current"))
+    form = ChangeRequestForm()
+    if not form.validate_on_submit():
+        return _render_step(onboarding, done, form, 422, change_form=form)
+    filed = request_change(onboarding, form.message.data, language=str(get_locale()))
+    flash(_("Je verzoek is verstuurd. Support neemt het op en stuurt je een link om de bedrijven "
+            "opnieuw te kiezen.") if filed.created else
+          _("Er ligt al een verzoek van je bij support; we hebben er geen tweede van gemaakt."),
+          "change_request")
+    return redirect(url_for(".step", name=done.name, _anchor="change-request"))
 
 
 @bp.get("/onboarding/validation/progress")

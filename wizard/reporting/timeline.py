@@ -32,7 +32,8 @@ class TimelineEntry:
 def mail_kind_label(kind: str) -> str:
     return {"invite": _("uitnodiging"), "relink_invite": _("uitnodiging voor nieuwe inloggegevens"),
             "switch_invite": _("uitnodiging om over te stappen"), "completed": _("bevestiging"),
-            "reminder": _("herinnering")}.get(kind, kind)
+            "reminder": _("herinnering"),
+            "change_request": _("melding van een wijzigingsverzoek aan support")}.get(kind, kind)
 
 
 class _Story:
@@ -135,6 +136,12 @@ def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str
                                     if e.details.get("slot") == "expiry" else
                                     _("Herinnering verstuurd na %(days)s dagen zonder actie",
                                       days=e.details.get("days", ""))),
+        "change_request.created": lambda e: (_("De klant vraagt om de gekoppelde bedrijven te "
+                                               "wijzigen"), "bad"),
+        "change_request.handled": lambda e: (
+            _("Wijzigingsverzoek afgehandeld: link gestuurd om de bedrijven opnieuw te kiezen")
+            if e.details.get("resolution") == "relink" else
+            _("Wijzigingsverzoek afgehandeld zonder nieuwe link"), "ok"),
         "reminders.disabled": lambda e: _("Herinneringen uitgezet"),
         "reminders.enabled": lambda e: _("Herinneringen aangezet"),
     }
