@@ -47,10 +47,10 @@
   var fieldsets = Array.prototype.slice.call(form.querySelectorAll("fieldset.debtor"));
   var rows = [];
   fieldsets.forEach(function (fieldset) {
-    var legend = fieldset.querySelector("legend").textContent.toLowerCase();
+    var debtorName = fieldset.querySelector("legend").textContent.toLowerCase();
     fieldset.querySelectorAll("ul.companies li").forEach(function (item) {
       rows.push({ item: item, box: item.querySelector("input[name=company]"), fieldset: fieldset,
-                  text: item.textContent.toLowerCase() + " " + legend,
+                  name: item.textContent.toLowerCase(), debtorName: debtorName,
                   number: item.dataset.number, debtorNumber: fieldset.dataset.number });
     });
   });
@@ -62,15 +62,15 @@
     }, template);
   }
 
-  /* A word of the query matches a row when it is part of the company's or debtor's name, or, if
-     it is a number, when it is the company number or the debtor number. */
+  /* A row matches when every number in the query is its company number or its debtor number,
+     and the other words all occur in the company's name, or all in the debtor's name. */
   function matches(row, words) {
-    return words.every(function (word) {
-      if (/^[0-9]+$/.test(word)) {
-        return word === row.number || word === row.debtorNumber;
-      }
-      return row.text.indexOf(word) !== -1;
-    });
+    var numbers = words.filter(function (word) { return /^[0-9]+$/.test(word); });
+    var texts = words.filter(function (word) { return !/^[0-9]+$/.test(word); });
+    function within(text) { return texts.every(function (word) { return text.indexOf(word) !== -1; }); }
+    return numbers.every(function (number) {
+      return number === row.number || number === row.debtorNumber;
+    }) && (within(row.name) || within(row.debtorName));
   }
 
   function visibleRows() { return rows.filter(function (row) { return !row.item.hidden; }); }
