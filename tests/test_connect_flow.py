@@ -75,8 +75,9 @@ def test_full_login_two_of_three_companies_to_done(started, wizard, sandbox):
     assert onboarding.raw_answers["credentials"] == {
         "at": onboarding.raw_answers["credentials"]["at"], "username": login.username,
         "domain": "bakkerijvandenberg"}
-    assert events("entities.excess_access_accepted") == [
-        {"reachable_companies": 3, "selected_companies": 2}]
+    (accepted,) = events("entities.excess_access_accepted")
+    assert (accepted["reachable_companies"], accepted["selected_companies"], accepted["rechecks"]) == (3, 2, 0)
+    assert accepted["terms_acceptance_id"] is not None
 
     page = wizard.client.get("/onboarding/done").get_data(as_text=True)
     assert "Je kunt dit venster nu veilig sluiten." in page
