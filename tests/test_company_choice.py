@@ -75,6 +75,8 @@ def test_the_avg_warning_offers_the_filter_first_then_the_acknowledgement(accoun
     assert 'formaction="/onboarding/entities/recheck"' in steps
     assert text.index("Ik begrijp het en wil doorgaan met alleen deze bedrijven") > safer
     assert "kan 1.040 bedrijven zien, maar je koppelt er 26" in text
+    assert "De 26 bedrijven die je koos, voor in het filter:" in text
+    assert "Transport Willems B.V. (nr. 23, debiteur 123)" in text.split('id="chosen-companies"')[1]
     # The choice is still ticked on the refused page.
     assert all_checked(text, chosen)
 

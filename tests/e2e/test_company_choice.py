@@ -164,7 +164,9 @@ def test_the_avg_path_offers_the_filter_and_a_recheck_first(invited, device, nmb
     # The safer path comes first: its button before the acknowledgement, in reading order.
     order = warning.evaluate("""w => [...w.querySelectorAll('button, input[type=checkbox]')]
         .map(e => e.textContent.trim() || e.name)""")
-    assert order == ["Opnieuw ophalen", "accept_excess"], order
+    assert order.index("Opnieuw ophalen") < order.index("accept_excess"), order
+    # The chosen companies, ready to copy into the filter.
+    expect(warning.locator("#chosen-companies")).to_contain_text("Transport Willems B.V. (nr. 3, debiteur 123)")
     fits(page)
 
     warning.get_by_role("button", name="Opnieuw ophalen").click()
