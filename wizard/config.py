@@ -85,7 +85,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Version of the terms clients must accept (a folder `wizard/terms/v<version>/`). "
             "Raising it asks clients who have not finished to accept again."),
     Setting("SUPPORT_EMAIL", "SUPPORT_EMAIL", "support@example.nl", False,
-            "Support address shown to clients on error pages and in emails."),
+            "Support address shown to clients on error pages and in emails; a finished client's "
+            "request to change the companies is emailed here too."),
     Setting("SUPPORT_PHONE", "SUPPORT_PHONE", "020 123 4567", False,
             "Support phone number shown to clients."),
     Setting("PRODUCT_NAME", "PRODUCT_NAME", "Roosterwijs", False,
