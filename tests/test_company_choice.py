@@ -91,6 +91,12 @@ def test_a_recheck_keeps_the_choice_and_says_what_changed(accountant, wizard, mo
         return wizard.client.post("/onboarding/entities/recheck", data={
             "csrf_token": token, "_keep": "company,whole_debtor", "company": chosen})
 
+    # One whole debtor, kept as one tick (a single value), keeps all its companies ticked.
+    whole = re.search(r'data-debtor="(\d+)" data-number="123"', page).group(1)
+    assert wizard.client.post("/onboarding/entities/recheck", data={
+        "csrf_token": token, "_keep": "company,whole_debtor", "whole_debtor": whole}).status_code == 302
+    assert all_checked(entities_page(wizard), chosen)
+
     assert recheck().status_code == 302
     again = entities_page(wizard)
     assert "de login ziet nog steeds 1.040 bedrijven" in again
@@ -117,7 +123,7 @@ def test_a_recheck_keeps_the_choice_and_says_what_changed(accountant, wizard, mo
     assert onboarding.status is OnboardingStatus.COMPLETED
     assert onboarding.answers.entities.acknowledgement is None
     rechecks = db.session.scalars(db.select(AuditEvent).filter_by(event_type="entities.rechecked")).all()
-    assert [e.details["companies_now"] for e in rechecks] == [1040, 26]
+    assert [e.details["companies_now"] for e in rechecks] == [1040, 1040, 26]
     assert db.session.scalar(db.select(AuditEvent).filter_by(
         event_type="entities.excess_access_accepted")) is None
 

@@ -141,8 +141,21 @@
   filter.addEventListener("keydown", function (event) {
     if (event.key === "Enter") { event.preventDefault(); clearTimeout(pending); applyFilter(); }
   });
+  /* Re-reading the list or switching the language keeps the choice through a small cookie:
+     a debtor ticked as a whole travels as its tick, not as each of its companies. */
+  form.addEventListener("submit", function (event) {
+    if (!event.submitter || !event.submitter.hasAttribute("formaction")) { return; }
+    form.querySelectorAll("input[name=whole_debtor]:checked").forEach(function (whole) {
+      whole.closest("fieldset").querySelectorAll("input[name=company]").forEach(function (box) {
+        box.disabled = true;
+      });
+    });
+  });
   /* The browser may restore the search text and ticks after a reload or on back/forward. */
-  window.addEventListener("pageshow", applyFilter);
+  window.addEventListener("pageshow", function () {
+    rows.forEach(function (row) { row.box.disabled = false; });
+    applyFilter();
+  });
   applyFilter();
 })();
 

@@ -238,3 +238,20 @@ def test_after_finishing_the_client_asks_support_to_change_the_companies(
         assert {o.status for o in db.session.scalars(db.select(Onboarding))} == {
             OnboardingStatus.COMPLETED, OnboardingStatus.INVITED}
     support_context.close()
+
+
+def test_a_recheck_keeps_a_large_choice_of_whole_debtors(invited, device, nmbrs_sandbox):
+    """Twenty whole debtors (520 companies) survive re-reading the list: they travel as ticks."""
+    page = device
+    to_companies(page, invited, nmbrs_sandbox.login("accountant"))
+    wholes = page.locator("input[name=whole_debtor]")
+    for index in range(20):
+        wholes.nth(index).check()
+    expect(page.locator(".selection-count")).to_have_text("520 gekozen")
+    page.get_by_text("Kies alleen wat nodig is (AVG)").click()
+    page.get_by_role("button", name="Opnieuw ophalen").click()
+    expect(page.locator(".recheck-outcome")).to_contain_text("nog steeds 1.040 bedrijven")
+    expect(page.locator(".selection-count")).to_have_text("520 gekozen")
+    assert page.locator("input[name=whole_debtor]:checked").count() == 20
+    assert page.locator("input[name=company]:disabled").count() == 0
+    agrees(page)

@@ -15,12 +15,19 @@ from wizard.models import JourneyKind, Onboarding
 from wizard.steps.base import Step, StepError
 
 
+class IdsField(SelectMultipleField):
+    """Ids ticked in the form, or kept across a re-check or language switch (where a single id
+    arrives as plain text, not as a list)."""
+
+    def process_data(self, value):
+        super().process_data([value] if isinstance(value, str) else value)
+
+
 class EntitiesForm(FlaskForm):
     """Company ids and whole-debtor ticks; which ids exist is checked against the snapshot on save."""
 
-    company = SelectMultipleField(_l("Bedrijven"), choices=[], validate_choice=False)
-    whole_debtor = SelectMultipleField(_l("Alle bedrijven van een debiteur"), choices=[],
-                                       validate_choice=False)
+    company = IdsField(_l("Bedrijven"), choices=[], validate_choice=False)
+    whole_debtor = IdsField(_l("Alle bedrijven van een debiteur"), choices=[], validate_choice=False)
     accept_excess = BooleanField(_l("Ik begrijp het en wil doorgaan met alleen deze bedrijven"))
 
     def validate_company(self, field) -> None:
