@@ -75,8 +75,9 @@ def test_full_login_two_of_three_companies_to_done(started, wizard, sandbox):
     assert onboarding.raw_answers["credentials"] == {
         "at": onboarding.raw_answers["credentials"]["at"], "username": login.username,
         "domain": "bakkerijvandenberg"}
-    assert events("entities.excess_access_accepted") == [
-        {"reachable_companies": 3, "selected_companies": 2}]
+    (accepted,) = events("entities.excess_access_accepted")
+    assert (accepted["reachable_companies"], accepted["selected_companies"], accepted["rechecks"]) == (3, 2, 0)
+    assert accepted["terms_acceptance_id"] is not None
 
     page = wizard.client.get("/onboarding/done").get_data(as_text=True)
     assert "Je kunt dit venster nu veilig sluiten." in page
@@ -170,7 +171,7 @@ def test_accountant_search_select_whole_debtor_and_recheck(started, wizard, sand
     debtor = re.search(r'name="whole_debtor" value="(\d+)"', page).group(1)
     refused = wizard.submit("entities", whole_debtor=debtor)
     assert refused.status_code == 422
-    assert "kan 1040 bedrijven zien, maar je koppelt er 26" in refused.get_data(as_text=True)
+    assert "kan 1.040 bedrijven zien, maar je koppelt er 26" in refused.get_data(as_text=True)
 
     assert recheck_entities(wizard).status_code == 302
     assert events("entities.rechecked")[0]["companies_now"] == 1040

@@ -74,5 +74,7 @@ def test_no_credentials_no_run(make_onboarding, sandbox):
 
 def test_refresh_entities_rereads_the_list(make_onboarding, sandbox):
     onboarding = stored(make_onboarding()[0], sandbox.login("debtor_level"))
-    snapshot = refresh_entities(onboarding)
+    recheck = refresh_entities(onboarding)
+    snapshot = recheck.snapshot
+    assert (recheck.companies_before, recheck.companies_now) == (None, 4)
     assert (snapshot.source, len(snapshot.companies), len(snapshot.debtors)) == ("recheck", 4, 1)

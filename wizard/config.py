@@ -120,7 +120,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEVICE_CODES_PER_HOUR", "DEVICE_CODES_PER_HOUR", "3", False,
             "One-time codes one onboarding may send per hour (for all browsers together)."),
     Setting("SUPPORT_EMAIL", "SUPPORT_EMAIL", "support@example.nl", False,
-            "Support address shown to clients on error pages and in emails."),
+            "Support address shown to clients on error pages and in emails; a finished client's "
+            "request to change the companies is emailed here too."),
     Setting("SUPPORT_PHONE", "SUPPORT_PHONE", "020 123 4567", False,
             "Support phone number shown to clients."),
     Setting("PRODUCT_NAME", "PRODUCT_NAME", "Roosterwijs", False,

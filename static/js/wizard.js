@@ -35,25 +35,93 @@
     });
   });
 
-  /* Company selection: filter, select a whole debtor, live counts. */
+  /* Company selection: filter by name or number, select a whole debtor or everything found, live
+     counts. The filter, the counts, "select all found" and the rows shown are computed from the
+     page itself each time (also when the browser restores the page on back/forward or reload),
+     so they always agree. */
   var form = document.getElementById("entities-form");
   if (!form) { return; }
-  var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=company]"));
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || "nl");
   var counter = form.querySelector(".selection-count");
+  var tools = form.querySelector(".entity-tools");
+  var filter = document.getElementById("entity-filter");
+  var found = document.getElementById("entity-filter-count");
+  var selectVisible = document.getElementById("select-visible");
+  var selectVisibleLabel = selectVisible.nextElementSibling;
+  var fieldsets = Array.prototype.slice.call(form.querySelectorAll("fieldset.debtor"));
+  var rows = [];
+  fieldsets.forEach(function (fieldset) {
+    var debtorName = fieldset.querySelector("legend").textContent.toLowerCase();
+    fieldset.querySelectorAll("ul.companies li").forEach(function (item) {
+      rows.push({ item: item, box: item.querySelector("input[name=company]"), fieldset: fieldset,
+                  name: item.textContent.toLowerCase(), debtorName: debtorName,
+                  number: item.dataset.number, debtorNumber: fieldset.dataset.number });
+    });
+  });
+  tools.hidden = false;
+
+  function format(template, values) {
+    return Object.keys(values).reduce(function (text, key) {
+      return text.replace("{" + key + "}", numbers.format(values[key]));
+    }, template);
+  }
+
+  /* A row matches when every number in the query is its company number or its debtor number,
+     and the other words all occur in the company's name, or all in the debtor's name. */
+  function matches(row, words) {
+    var numbers = words.filter(function (word) { return /^[0-9]+$/.test(word); });
+    var texts = words.filter(function (word) { return !/^[0-9]+$/.test(word); });
+    function within(text) { return texts.every(function (word) { return text.indexOf(word) !== -1; }); }
+    return numbers.every(function (number) {
+      return number === row.number || number === row.debtorNumber;
+    }) && (within(row.name) || within(row.debtorName));
+  }
+
+  function visibleRows() { return rows.filter(function (row) { return !row.item.hidden; }); }
 
   function updateCount() {
-    var count = 0;
-    form.querySelectorAll("fieldset.debtor").forEach(function (fieldset) {
+    fieldsets.forEach(function (fieldset) {
       var whole = fieldset.querySelector("input[name=whole_debtor]");
+      if (!whole) { return; }
       var own = fieldset.querySelectorAll("input[name=company]");
       var checked = fieldset.querySelectorAll("input[name=company]:checked").length;
-      if (whole) {
-        whole.checked = checked === own.length;
-        whole.indeterminate = checked > 0 && checked < own.length;
-      }
-      count += checked;
+      whole.checked = checked === own.length;
+      whole.indeterminate = checked > 0 && checked < own.length;
     });
-    counter.textContent = counter.dataset.template.replace("{count}", count);
+    var count = rows.filter(function (row) { return row.box.checked; }).length;
+    counter.textContent = format(counter.dataset.template, { count: count });
+    var shown = visibleRows();
+    var checkedShown = shown.filter(function (row) { return row.box.checked; }).length;
+    selectVisible.disabled = shown.length === 0;
+    selectVisible.checked = shown.length > 0 && checkedShown === shown.length;
+    selectVisible.indeterminate = checkedShown > 0 && checkedShown < shown.length;
+    selectVisibleLabel.textContent = format(
+      filter.value.trim() ? selectVisibleLabel.dataset.templateFound : selectVisibleLabel.dataset.templateAll,
+      { count: shown.length });
+  }
+
+  function applyFilter() {
+    var words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    rows.forEach(function (row) {
+      var match = words.length === 0 || matches(row, words);
+      row.item.hidden = !match;
+      if (match) { shown += 1; }
+    });
+    fieldsets.forEach(function (fieldset) {
+      var any = fieldset.querySelector("ul.companies li:not([hidden])") !== null;
+      fieldset.hidden = !any;
+      var details = fieldset.querySelector("details");
+      if (details && words.length && any) { details.open = true; }
+    });
+    if (!words.length) {
+      found.textContent = "";
+    } else if (shown === 0) {
+      found.textContent = found.dataset.templateNone;
+    } else {
+      found.textContent = format(found.dataset.templateFound, { shown: shown, total: rows.length });
+    }
+    updateCount();
   }
 
   form.addEventListener("change", function (event) {
@@ -62,50 +130,37 @@
       target.closest("fieldset").querySelectorAll("input[name=company]").forEach(function (box) {
         box.checked = target.checked;
       });
+    } else if (target === selectVisible) {
+      visibleRows().forEach(function (row) { row.box.checked = target.checked; });
     }
     updateCount();
   });
 
-  var tools = form.querySelector(".entity-tools");
-  var filter = document.getElementById("entity-filter");
-  var found = document.getElementById("entity-filter-count");
-  tools.hidden = false;
-  var items = boxes.map(function (box) {
-    var item = box.closest("li");
-    return { item: item, text: item.textContent.toLowerCase() };
-  });
   var pending;
   filter.addEventListener("input", function () {
     clearTimeout(pending);
-    pending = setTimeout(function () {
-      var query = filter.value.trim().toLowerCase();
-      var shown = 0;
-      items.forEach(function (entry) {
-        var match = !query || entry.text.indexOf(query) !== -1;
-        entry.item.hidden = !match;
-        if (match) { shown += 1; }
-      });
-      form.querySelectorAll("fieldset.debtor").forEach(function (fieldset) {
-        var legend = fieldset.querySelector("legend").textContent.toLowerCase();
-        var visible = fieldset.querySelector("li:not([hidden])");
-        if (!visible && query && legend.indexOf(query) !== -1) {
-          fieldset.querySelectorAll("li").forEach(function (li) { li.hidden = false; shown += 1; });
-          visible = true;
-        }
-        fieldset.hidden = !visible;
-        var details = fieldset.querySelector("details");
-        if (details && query && visible) { details.open = true; }
-      });
-      found.textContent = query ? found.dataset.templateFound
-        .replace("{shown}", shown).replace("{total}", items.length) : "";
-    }, 120);
+    pending = setTimeout(applyFilter, 120);
   });
-  form.querySelectorAll("input[name=whole_debtor]:checked").forEach(function (whole) {
-    whole.closest("fieldset").querySelectorAll("input[name=company]").forEach(function (box) {
-      box.checked = true;
+  /* Enter in the search box filters; it must not submit (and finish) the form. */
+  filter.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); clearTimeout(pending); applyFilter(); }
+  });
+  /* Re-reading the list or switching the language keeps the choice through a small cookie:
+     a debtor ticked as a whole travels as its tick, not as each of its companies. */
+  form.addEventListener("submit", function (event) {
+    if (!event.submitter || !event.submitter.hasAttribute("formaction")) { return; }
+    form.querySelectorAll("input[name=whole_debtor]:checked").forEach(function (whole) {
+      whole.closest("fieldset").querySelectorAll("input[name=company]").forEach(function (box) {
+        box.disabled = true;
+      });
     });
   });
-  updateCount();
+  /* The browser may restore the search text and ticks after a reload or on back/forward. */
+  window.addEventListener("pageshow", function () {
+    rows.forEach(function (row) { row.box.disabled = false; });
+    applyFilter();
+  });
+  applyFilter();
 })();
 
 /* A running check: follow its progress in place; reload once it is done (without this

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.connect import enter_login, reload, run_check, to_credentials
 from wizard.extensions import db
-from wizard.models import (Actor, AuditEvent, JourneyKind, MailMessage, MailState, OnboardingStatus,
+from wizard.models import (Actor, AuditEvent, ChangeRequest, ChangeRequestState, JourneyKind, MailMessage, MailState, OnboardingStatus,
                            OutboxMessage, OutboxState, ValidationRun, record_event)
 from wizard.models.base import utcnow
 from wizard.reporting.overview import Flag, OverviewQuery, overview
@@ -62,6 +62,14 @@ def flagged(make_onboarding):
     stalled, _ = make_onboarding("Stil B.V.", "still@example.nl")
     stalled.last_activity_at = now - timedelta(days=5)
     made[Flag.STALLED] = stalled
+    wants, _ = make_onboarding("Anders B.V.", "change@example.nl")
+    wants.status = OnboardingStatus.COMPLETED
+    db.session.add(ChangeRequest(onboarding=wants, message="Nr. 4 erbij", language="nl"))
+    handled, _ = make_onboarding("Al geregeld B.V.", "handled@example.nl")
+    handled.status = OnboardingStatus.COMPLETED
+    db.session.add(ChangeRequest(onboarding=handled, message="Nr. 2 eraf", language="nl",
+                                 state=ChangeRequestState.HANDLED))
+    made[Flag.CHANGE_REQUESTED] = wants
     db.session.commit()
     return made
 
@@ -73,7 +81,7 @@ def test_each_flag_marks_and_filters_exactly_its_onboarding(flagged):
         assert [row.public_id for row in rows] == [flagged[flag].public_id], flag
     rights = overview(OverviewQuery(flag=Flag.MISSING_RIGHTS)).rows[0]
     assert rights.missing_rights == ("Salary_GetAll_AllEmployeesByCompany", "Run_GetList")
-    assert overview(OverviewQuery()).total == 7
+    assert overview(OverviewQuery()).total == 9
     calm = next(r for r in overview(OverviewQuery()).rows if r.public_id == flagged["calm"].public_id)
     assert calm.flags == ()
 
@@ -239,7 +247,7 @@ def test_relink_from_the_dashboard_starts_a_journey_of_the_same_connection(agent
     detail = f"/support/onboardings/{live.public_id}"
     page = agent.client.get(detail).get_data(as_text=True)
     assert "Nieuwe inloggegevens vragen" in page
-    assert "AVG-waarschuwing bevestigd: 2 van 3 bedrijven gekoppeld" in page
+    assert "AVG-waarschuwing bevestigd door Sanne de Vries: 2 van 3 bedrijven gekoppeld" in page
     assert "Voorwaarden 2026-11 geaccepteerd door Sanne de Vries" in page
     # A token connection may be moved to "Inloggen met Nmbrs" while that is configured.
     assert can_switch_to_consent(live)

@@ -145,9 +145,9 @@ def test_accountant_search_select_and_avg_warning(invited, audited_page, nmbrs_s
     page.get_by_text("Kies alleen wat nodig is (AVG)").click()
     page.get_by_role("button", name="Opnieuw ophalen").click()
     expect(page.locator("input[name=company]")).to_have_count(1040)
-    page.locator("input[name=whole_debtor]").nth(1).check()
+    expect(page.locator(".selection-count")).to_have_text("27 gekozen")  # the choice is kept
     page.get_by_role("button", name="Koppeling afronden").click()
-    expect(page.get_by_role("alert")).to_contain_text("kan 1040 bedrijven zien, maar je koppelt er 26")
+    expect(page.get_by_role("alert")).to_contain_text("kan 1.040 bedrijven zien, maar je koppelt er 27")
     page.get_by_label("Ik begrijp het en wil doorgaan met alleen deze bedrijven").check()
     page.get_by_role("button", name="Koppeling afronden").click()
     expect(heading(page)).to_have_text("De koppeling is ingesteld")

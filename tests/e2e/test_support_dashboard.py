@@ -98,7 +98,7 @@ def test_support_watches_and_unblocks_an_onboarding(support_site, audited_page, 
     timeline = support.locator(".timeline")
     for sentence in ("Uitnodiging verstuurd", "Link voor het eerst geopend",
                      "Voorwaarden 2026-11 geaccepteerd door Sanne de Vries",
-                     "Controle geslaagd", "AVG-waarschuwing bevestigd: 2 van 3 bedrijven gekoppeld",
+                     "Controle geslaagd", "AVG-waarschuwing bevestigd door Sanne de Vries: 2 van 3 bedrijven gekoppeld",
                      "Afgerond"):
         expect(timeline).to_contain_text(sentence)
 

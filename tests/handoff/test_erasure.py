@@ -17,8 +17,8 @@ from wizard.handoff.service import HandoffError, find_message, retry_message
 from wizard.invites.service import create_invite, resend_invite
 from wizard.journeys import create_reconnection, live_connections, terms_accepted_for_connection
 from wizard.lifecycle import OnboardingError
-from wizard.models import (Actor, AuditEvent, Credential, Delegation, EntitySnapshot, JourneyKind,
-                           OnboardingStatus, OutboxState, TermsAcceptance, ValidationRun, record_event)
+from wizard.models import (Actor, AuditEvent, ChangeRequest, Credential, Delegation, EntitySnapshot,
+                           JourneyKind, OnboardingStatus, OutboxState, TermsAcceptance, ValidationRun, record_event)
 from wizard.models.base import utcnow
 from wizard.steps.terms import accept_terms
 from wizard.terms import current_terms_version
@@ -31,6 +31,7 @@ CANARIES = {
     "user_agent": "CnryBrowser/{tag}",
     "admin_email": "cnry-beheer-{tag}@klant.example",
     "admin_name": "Cnry Beheerder {tag}",
+    "change_words": "Cnry graag ook BV Noord {tag}",
 }
 
 
@@ -49,6 +50,7 @@ def give_personal_data(onboarding, suffix: str = "") -> dict:
     record_event(onboarding, Actor.CLIENT, "invite.opened", first=True, user_agent=canary["user_agent"])
     db.session.add(Credential(onboarding=onboarding, method="token", secret={
         "username": canary["username"], "token": "nmbrs-token-" + canary["ip"], "domain": "klant"}))
+    db.session.add(ChangeRequest(onboarding=onboarding, message=canary["change_words"], language="nl"))
     db.session.add(Delegation(onboarding=onboarding, email=canary["admin_email"], name=canary["admin_name"],
                               expires_at=utcnow() + timedelta(days=7)))
     db.session.add(ValidationRun(onboarding=onboarding, profile="payroll", username=canary["username"],

@@ -37,6 +37,48 @@ def test_produced_payload_matches_the_schema(complete_with_credentials):
     assert data["validation"]["required_ok"] is True and data["profile"] == "payroll"
 
 
+def test_an_acknowledged_avg_choice_says_who_when_and_the_counts(make_onboarding):
+    """Connecting fewer companies than reachable: the acknowledgement travels with the hand-off
+    (optional field, valid per the schema), and the audit trail points at the terms acceptance
+    instead of carrying the name."""
+    from tests.handoff.conftest import contract_answers, new_token
+    from wizard.connection.entities import resolve_selection, save_selection
+    from wizard.extensions import db
+    from wizard.lifecycle import complete_onboarding
+    from wizard.models import AuditEvent, Credential, EntitySnapshot, TermsAcceptance
+
+    onboarding, _ = make_onboarding()
+    onboarding.raw_answers.update(contract_answers())
+    acceptance = TermsAcceptance(onboarding=onboarding, version="x", language="nl",
+                                 accepted_name="Sanne de Vries")
+    db.session.add(acceptance)
+    db.session.add(Credential(onboarding=onboarding, method="token", secret={
+        "username": "hr@devries.example", "token": new_token(), "domain": "devries"}))
+    snapshot = EntitySnapshot(onboarding=onboarding, source="validation",
+                              debtors=[{"id": 11, "number": 1, "name": "De Vries Groep"}],
+                              companies=[*COMPANIES, {"id": 103, "number": 3, "name": "Derde B.V.",
+                                                      "debtor_id": 11}])
+    db.session.add(snapshot)
+    db.session.flush()
+    save_selection(onboarding, resolve_selection(snapshot, ["101", "102"]))
+    complete_onboarding(onboarding)
+    db.session.commit()
+
+    payload = json.loads(encode_body(outbox_message(onboarding).payload))
+    assert list(validator.iter_errors(payload)) == []
+    selection = payload["data"]["selection"]
+    assert selection["excess_access_accepted"] is True and selection["reachable_companies"] == 3
+    ack = selection["acknowledgement"]
+    assert (ack["acknowledged_by"], ack["reachable_companies"], ack["selected_companies"],
+            ack["rechecks"]) == ("Sanne de Vries", 3, 2, 0)
+    assert ack["acknowledged_at"].startswith(onboarding.completed_at.date().isoformat())
+    event = db.session.scalar(db.select(AuditEvent).filter_by(
+        onboarding_id=onboarding.id, event_type="entities.excess_access_accepted"))
+    assert event.details == {"reachable_companies": 3, "selected_companies": 2,
+                             "terms_acceptance_id": acceptance.id, "rechecks": 0}
+    assert "Sanne" not in json.dumps(event.details)
+
+
 def test_the_schema_rejects_a_body_with_clear_text_credentials(complete_with_credentials):
     payload = outbox_message(complete_with_credentials()).payload
     payload["data"]["credentials"] = {"token": "abc", "username": "x"}

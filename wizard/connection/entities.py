@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from wizard.connection.method import EntitiesUnavailable, Reach
 from wizard.connection.registry import credentials_method
 from wizard.extensions import db
-from wizard.models import Actor, EntitySnapshot, Onboarding, record_event
+from wizard.models import Actor, AuditEvent, EntitySnapshot, Onboarding, TermsAcceptance, record_event
+from wizard.models.base import utcnow
 
-__all__ = ["EntitiesUnavailable", "SelectionError", "grouped", "latest_snapshot",
+__all__ = ["EntitiesUnavailable", "Recheck", "SelectionError", "grouped", "latest_snapshot",
            "refresh_entities", "resolve_selection", "save_selection", "store_snapshot"]
 
 
@@ -34,17 +35,29 @@ def latest_snapshot(onboarding: Onboarding) -> EntitySnapshot | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
-def refresh_entities(onboarding: Onboarding) -> EntitySnapshot:
+@dataclass(frozen=True)
+class Recheck:
+    """What re-reading the reachable companies found, compared with the list before."""
+
+    snapshot: EntitySnapshot
+    companies_before: int | None
+
+    @property
+    def companies_now(self) -> int:
+        return len(self.snapshot.companies)
+
+
+def refresh_entities(onboarding: Onboarding) -> Recheck:
     """Re-read the reachable debtors and companies (after a filter change in Nmbrs)."""
     method = credentials_method(onboarding)
     if method is None or not method.has_credentials(onboarding):
         raise EntitiesUnavailable("no_credentials")
     previous = latest_snapshot(onboarding)
     snapshot = store_snapshot(onboarding, method.read_reach(onboarding), source="recheck")
-    record_event(onboarding, Actor.CLIENT, "entities.rechecked",
-                 companies_before=len(previous.companies) if previous else None,
+    before = len(previous.companies) if previous else None
+    record_event(onboarding, Actor.CLIENT, "entities.rechecked", companies_before=before,
                  companies_now=len(snapshot.companies), debtors_now=len(snapshot.debtors))
-    return snapshot
+    return Recheck(snapshot, before)
 
 
 @dataclass
@@ -98,17 +111,47 @@ def resolve_selection(snapshot: EntitySnapshot, company_ids, whole_debtor_ids=()
     return Selection(debtors, chosen, len(snapshot.companies))
 
 
+def _acknowledger(onboarding: Onboarding) -> tuple[str | None, int | None]:
+    """Who is at the keyboard, as far as we know: the name typed when this journey's terms were
+    accepted (and that acceptance's id), else the contact name from the invite."""
+    acceptance = db.session.scalars(
+        db.select(TermsAcceptance).filter_by(onboarding_id=onboarding.id)
+        .order_by(TermsAcceptance.accepted_at.desc(), TermsAcceptance.id.desc()).limit(1)).first()
+    if acceptance is not None:
+        return acceptance.accepted_name, acceptance.id
+    return onboarding.contact_name, None
+
+
+def rechecks_made(onboarding: Onboarding) -> int:
+    """How often this journey re-read the reachable companies (after changing the filter)."""
+    return db.session.scalar(
+        db.select(db.func.count()).select_from(AuditEvent)
+        .where(AuditEvent.onboarding_id == onboarding.id,
+               AuditEvent.event_type == "entities.rechecked"))
+
+
 def save_selection(onboarding: Onboarding, selection: Selection) -> None:
-    """Store the chosen companies; record in the audit trail when the login sees more."""
+    """Store the chosen companies. When the login sees more than is connected, the client has
+    acknowledged it: record who, when and the counts in the answer (for the hand-off) and the
+    audit trail (which names no one: it points at the terms acceptance that holds the name)."""
+    acknowledgement = None
+    if selection.excess_access:
+        name, acceptance_id = _acknowledger(onboarding)
+        acknowledgement = {"at": utcnow().isoformat(), "by": name,
+                           "reachable_companies": selection.reachable_companies,
+                           "selected_companies": len(selection.companies),
+                           "rechecks": rechecks_made(onboarding)}
     onboarding.answers.record("entities", debtors=selection.debtors, companies=selection.companies,
-                              reachable_companies=selection.reachable_companies)
+                              reachable_companies=selection.reachable_companies,
+                              acknowledgement=acknowledgement)
     record_event(onboarding, Actor.CLIENT, "entities.selected",
                  companies=[c["id"] for c in selection.companies],
                  debtors=[d["id"] for d in selection.debtors])
-    if selection.excess_access:
+    if acknowledgement is not None:
         record_event(onboarding, Actor.CLIENT, "entities.excess_access_accepted",
                      reachable_companies=selection.reachable_companies,
-                     selected_companies=len(selection.companies))
+                     selected_companies=len(selection.companies),
+                     terms_acceptance_id=acceptance_id, rechecks=acknowledgement["rechecks"])
 
 
 @dataclass(frozen=True)

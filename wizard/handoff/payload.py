@@ -50,7 +50,6 @@ def build_payload(onboarding: Onboarding, public_key_pem: str) -> dict:
     validation, entities = answers.validation, answers.entities
     handoff = method.handoff(onboarding)
     revision = onboarding.revision or 1
-    reachable = entities.reachable_companies
     return {
         "type": EVENT_TYPE,
         "version": VERSION,
@@ -70,10 +69,7 @@ def build_payload(onboarding: Onboarding, public_key_pem: str) -> dict:
             "connection": handoff.connection,
             "debtors": [_pick(d, "id", "number", "name") for d in entities.debtors],
             "companies": [_pick(c, "id", "number", "name", "debtor_id") for c in entities.companies],
-            "selection": {
-                "reachable_companies": reachable,
-                "excess_access_accepted": reachable is not None and reachable > len(entities.companies),
-            },
+            "selection": _selection(entities),
             "validation": {
                 "run_id": validation.run_id,
                 "validated_at": validation.at.isoformat(),
@@ -87,6 +83,20 @@ def build_payload(onboarding: Onboarding, public_key_pem: str) -> dict:
                  "method": method.name, "secret": handoff.secret}, public_key_pem),
         },
     }
+
+
+def _selection(entities) -> dict:
+    """The AVG choice; who acknowledged connecting fewer companies than reachable, when known."""
+    reachable = entities.reachable_companies
+    selection = {"reachable_companies": reachable,
+                 "excess_access_accepted": reachable is not None and reachable > len(entities.companies)}
+    ack = entities.acknowledgement
+    if selection["excess_access_accepted"] and ack:
+        selection["acknowledgement"] = {
+            "acknowledged_at": ack["at"], "acknowledged_by": ack.get("by"),
+            "reachable_companies": ack["reachable_companies"],
+            "selected_companies": ack["selected_companies"], "rechecks": ack.get("rechecks", 0)}
+    return selection
 
 
 def _pick(item: dict, *keys: str) -> dict:

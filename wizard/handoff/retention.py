@@ -34,9 +34,9 @@ from sqlalchemy import Text, delete, select, type_coerce, update
 
 from wizard.extensions import db
 from wizard.handoff.payload import redact
-from wizard.models import (Actor, AuditEvent, Credential, Delegation, DeviceCode, EntitySnapshot,
-                           MailMessage, MailState, Onboarding, OnboardingStatus, OutboxMessage, OutboxState,
-                           TermsAcceptance, TrustedDevice, ValidationRun, record_event)
+from wizard.models import (Actor, AuditEvent, ChangeRequest, Credential, Delegation, DeviceCode,
+                           EntitySnapshot, MailMessage, MailState, Onboarding, OnboardingStatus,
+                           OutboxMessage, OutboxState, TermsAcceptance, TrustedDevice, ValidationRun, record_event)
 from wizard.models.base import utcnow
 from wizard.vault import current_vault
 
@@ -200,6 +200,8 @@ def erase_personal_data(onboarding: Onboarding, now: datetime | None = None) -> 
                        .values(username=None).execution_options(synchronize_session=False))
     db.session.execute(delete(EntitySnapshot).where(EntitySnapshot.onboarding_id == onboarding.id)
                        .execution_options(synchronize_session=False))
+    db.session.execute(update(ChangeRequest).where(ChangeRequest.onboarding_id == onboarding.id)
+                       .values(message="").execution_options(synchronize_session=False))
     for delegation in db.session.scalars(select(Delegation).where(Delegation.onboarding_id == onboarding.id)):
         delegation.email, delegation.name, delegation.nonce_hash = ERASED_EMAIL, None, None
     for table in (TrustedDevice, DeviceCode):  # browser fingerprints (hashed) are personal too

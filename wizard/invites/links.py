@@ -43,10 +43,13 @@ class InviteProblem(str, Enum):
 class InviteError(Exception):
     """A link was refused; ``problem`` says why, ``onboarding`` is set when it is known."""
 
-    def __init__(self, problem: InviteProblem, onboarding: Onboarding | None = None):
+    def __init__(self, problem: InviteProblem, onboarding: Onboarding | None = None, *,
+                 current_link: bool = False):
         super().__init__(problem.value)
         self.problem = problem
         self.onboarding = onboarding
+        #: The link is the newest one sent (a finished client may still ask for a change with it).
+        self.current_link = current_link
 
     @property
     def language(self) -> str | None:
@@ -96,7 +99,8 @@ def redeem_invite(token: str, *, now: datetime | None = None) -> Onboarding:
         raise InviteError(InviteProblem.UNKNOWN)
     # A finished onboarding answers every old link with "this connection is done".
     if onboarding.status is OnboardingStatus.COMPLETED:
-        raise InviteError(InviteProblem.COMPLETED, onboarding)
+        raise InviteError(InviteProblem.COMPLETED, onboarding, current_link=hmac.compare_digest(
+            onboarding.invite_nonce_hash or "", _hash(payload["n"])))
     if onboarding.status is OnboardingStatus.REVOKED:
         raise InviteError(InviteProblem.REVOKED, onboarding)
     if not hmac.compare_digest(onboarding.invite_nonce_hash or "", _hash(payload["n"])):

@@ -43,7 +43,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 def send_onboarding_email(onboarding: Onboarding, kind: str, *, to: str | None = None,
                           language: str | None = None, **context) -> MailMessage:
-    """Record an email of ``kind`` to the onboarding's contact and try to send it now.
+    """Record an email of ``kind`` to the onboarding's contact (or ``to``: e.g. support) and
+    try to send it now.
 
     ``to`` and ``language`` send it to someone else in their own language (the client's
     Nmbrs administrator, support). Renders ``templates/email/<kind>.txt`` and ``.html`` in

@@ -1,5 +1,6 @@
 """Database models. Import from here so every table is registered with the metadata."""
 from wizard.models.audit import Actor, AuditEvent, SupportActor, record_event
+from wizard.models.change_request import ChangeRequest, ChangeRequestState, ChangeResolution
 from wizard.models.connection import EntitySnapshot, ValidationRun
 from wizard.models.credential import Credential
 from wizard.models.delegation import Delegation, DelegationState
@@ -17,6 +18,9 @@ __all__ = [
     "ApiKey",
     "ApiScope",
     "AuditEvent",
+    "ChangeRequest",
+    "ChangeRequestState",
+    "ChangeResolution",
     "Credential",
     "Delegation",
     "DelegationState",

@@ -63,6 +63,10 @@ class EntitiesAnswer(Answer):
     companies: tuple[dict, ...] = ()
     #: How many companies the login could reach when the choice was made (AVG least privilege).
     reachable_companies: int | None = None
+    #: Present when the client knowingly connected fewer companies than the login reaches:
+    #: ``{"at", "by", "reachable_companies", "selected_companies", "rechecks"}`` (``by``: the name typed
+    #: when accepting the terms, else the invite's contact name; may be None).
+    acknowledgement: dict | None = None
 
 
 A = TypeVar("A", bound=Answer)

@@ -8,10 +8,11 @@ from flask_wtf import FlaskForm
 
 from wizard.client_session import (attribute_client_events, bind, current_delegation,
                                    current_onboarding, current_role, forget_client_attribution)
+from wizard.change_requests import request_change
 from wizard.delegation import (DelegationLimitReached, DelegationRefused, can_delegate, delegate,
                                open_delegation, record_delegation_opened, redeem_delegation_link)
 from wizard.extensions import db
-from wizard.i18n import LANGUAGE_KEY, select_locale, typed_values
+from wizard.i18n import LANGUAGE_KEY, keep_typed, select_locale, typed_values
 from wizard.invites.links import InviteError, InviteProblem, redeem_invite
 from wizard.lifecycle import AlreadyCompleted, IncompleteOnboarding, OnboardingError, save_step
 from wizard.models import DelegationState, OnboardingStatus
@@ -20,6 +21,7 @@ from wizard.onboarding.device import enter_onboarding, may_see
 from wizard.onboarding.forms import DelegationForm
 from wizard.steps.base import ExternalRedirect, Role, StepError
 from wizard.steps.delegation import limit_message
+from wizard.steps.done import ChangeRequestForm, change_request_context
 from wizard.steps.flow import current_machine
 
 INVITE_PROBLEM_STATUS = {
@@ -66,9 +68,16 @@ def _refused_invite(error: InviteError):
     language = session.get(LANGUAGE_KEY) or error.language
     with force_locale(language or select_locale()):
         if error.problem is InviteProblem.COMPLETED:
-            # Which organisation is done is shown only to a browser that worked on it.
-            shown = error.onboarding if may_see(error.onboarding) else None
-            return render_template("onboarding/already_done.html", onboarding=shown)
+            # Which organisation is done is shown only to a browser that worked on it; the
+            # newest link opens it there again, to ask for a change of companies.
+            if not may_see(error.onboarding):
+                return render_template("onboarding/already_done.html", onboarding=None)
+            context = {}
+            if error.current_link:
+                bind(error.onboarding)
+                context = change_request_context(error.onboarding)
+            return render_template("onboarding/already_done.html", onboarding=error.onboarding,
+                                   **context)
         return render_template("errors/invite.html", problem=error.problem.value), \
             INVITE_PROBLEM_STATUS[error.problem]
 
@@ -118,7 +127,7 @@ def _open_step(name: str):
     return onboarding, step, None
 
 
-def _render_step(onboarding, step, form, status: int):
+def _render_step(onboarding, step, form, status: int, **extra):
     role = current_role()
     machine = current_machine(role)
     return render_template(
@@ -126,7 +135,7 @@ def _render_step(onboarding, step, form, status: int):
         action_form=FlaskForm(), steps=machine.states(onboarding, step),
         previous=machine.previous(onboarding, step), role=role.value,
         may_delegate=role is Role.CONTACT and can_delegate(onboarding),
-        **step.context(onboarding)), status
+        **{**step.context(onboarding), **extra}), status
 
 
 @bp.route("/onboarding/<name>", methods=["GET", "POST"])
@@ -178,6 +187,26 @@ def _back_to(step):
     return redirect(url_for(".step", name=step.name))
 
 
+@bp.post("/onboarding/change-request")
+def change_request():
+    """A finished client asks support to change which companies are connected."""
+    onboarding = _onboarding_or_401()
+    if current_role() is not Role.CONTACT:
+        abort(404)  # the Nmbrs administrator's part ended at the check
+    done = current_machine().get("done")
+    if onboarding.status is not OnboardingStatus.COMPLETED:
+        return redirect(url_for(".current"))
+    form = ChangeRequestForm()
+    if not form.validate_on_submit():
+        return _render_step(onboarding, done, form, 422, change_form=form)
+    filed = request_change(onboarding, form.message.data, language=str(get_locale()))
+    flash(_("Je verzoek is verstuurd. Support neemt het op en stuurt je een link om de bedrijven "
+            "opnieuw te kiezen.") if filed.created else
+          _("Er ligt al een verzoek van je bij support; we hebben er geen tweede van gemaakt."),
+          "change_request")
+    return redirect(url_for(".step", name=done.name, _anchor="change-request"))
+
+
 @bp.get("/onboarding/validation/progress")
 def validation_progress():
     """How far the running check is, for the page's script (JSON with the list so far)."""
@@ -212,7 +241,10 @@ def step_action(name: str, action: str):
     db.session.commit()
     if isinstance(outcome, ExternalRedirect):
         return redirect(outcome.url)
-    return redirect(url_for(".step", name=step.name))
+    target = url_for(".step", name=step.name)
+    # An action posted from the step's own form (re-reading the companies) keeps what was chosen.
+    keep_typed(request.form, target)
+    return redirect(target)
 
 
 @bp.route("/onboarding/send-to-admin", methods=["GET", "POST"])

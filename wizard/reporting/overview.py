@@ -19,8 +19,9 @@ from sqlalchemy.orm import aliased
 
 from wizard.extensions import db
 from wizard.invites.service import INVITE_KINDS
-from wizard.models import (AuditEvent, JourneyKind, MailMessage, MailState, Onboarding,
-                           OnboardingStatus, OutboxMessage, OutboxState, ValidationRun)
+from wizard.models import (AuditEvent, ChangeRequest, ChangeRequestState, JourneyKind, MailMessage,
+                           MailState, Onboarding, OnboardingStatus, OutboxMessage, OutboxState,
+                           ValidationRun)
 from wizard.models.base import utcnow
 
 OPEN = (OnboardingStatus.INVITED, OnboardingStatus.IN_PROGRESS)
@@ -37,6 +38,7 @@ class Flag(str, enum.Enum):
     DELIVERY_FAILED = "delivery_failed"         # the hand-off was refused or dead-lettered
     EXPIRING_SOON = "expiring_soon"             # open, and the link expires within a few days
     STALLED = "stalled"                         # open, and the client has not moved for days
+    CHANGE_REQUESTED = "change_requested"       # finished, and asks to change the companies
 
 
 class Sort(str, enum.Enum):
@@ -152,6 +154,9 @@ class _Columns:
                 days=config["EXPIRING_SOON_DAYS"])),
             Flag.STALLED: and_(open_now, Onboarding.last_activity_at <= now - timedelta(
                 days=config["STALLED_DAYS"])),
+            Flag.CHANGE_REQUESTED: exists().where(
+                ChangeRequest.onboarding_id == Onboarding.id,
+                ChangeRequest.state == ChangeRequestState.OPEN),
         }
         # The checks of a failing run only (for the count and names of missing rights).
         self.failing_checks = type_coerce(case((rights_missing, self.run.checks)), JSON)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from flask_babel import gettext as _, ngettext
+from flask_babel import format_number, gettext as _, ngettext
 
 from wizard.extensions import db
 from wizard.models import (Actor, AuditEvent, Delegation, MailMessage, MailState, Onboarding,
@@ -35,7 +35,8 @@ def mail_kind_label(kind: str) -> str:
             "reminder": _("herinnering"), "device_code": _("code voor een andere browser"),
             "delegation_invite": _("link voor de Nmbrs-beheerder"),
             "delegation_finished": _("Nmbrs-beheerder klaar"),
-            "missing_rights": _("waar je gebleven bent")}.get(kind, kind)
+            "missing_rights": _("waar je gebleven bent"),
+            "change_request": _("melding van een wijzigingsverzoek aan support")}.get(kind, kind)
 
 
 class _Story:
@@ -61,6 +62,21 @@ class _Story:
                     and abs((a.accepted_at - event.occurred_at).total_seconds()) < 60), "")
         return _("Voorwaarden %(version)s geaccepteerd door %(name)s",
                  version=event.details.get("version", ""), name=who or _("de klant")), "ok"
+
+    def excess_access(self, event: AuditEvent) -> tuple[str, str]:
+        """Who acknowledged connecting fewer companies than the login sees (the name lives in the
+        terms acceptance the event points at, never in the audit trail itself)."""
+        d = event.details
+        acceptance_id = d.get("terms_acceptance_id")
+        who = next((a.accepted_name for a in self.acceptances if a.id == acceptance_id), None)
+        text = _("AVG-waarschuwing bevestigd door %(name)s: %(selected)s van %(reachable)s "
+                 "bedrijven gekoppeld", name=who or _("de klant"),
+                 selected=format_number(d.get("selected_companies", 0)),
+                 reachable=format_number(d.get("reachable_companies", 0)))
+        if d.get("rechecks"):
+            text += " " + ngettext("(na %(num)s keer opnieuw ophalen)",
+                                   "(na %(num)s keer opnieuw ophalen)", d["rechecks"])
+        return text, "bad"
 
     def validation(self, event: AuditEvent) -> tuple[str, str]:
         d = event.details
@@ -102,14 +118,16 @@ def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str
         "credentials.domain_discovered": lambda e: _("Nmbrs-omgeving gevonden: %(domain)s",
                                                      domain=e.details.get("domain", "")),
         "validation.run": story.validation,
-        "entities.rechecked": lambda e: _("Bedrijvenlijst opnieuw opgehaald: %(count)s bedrijven",
-                                          count=e.details.get("companies_now", 0)),
+        "entities.rechecked": lambda e: (
+            _("Bedrijvenlijst opnieuw opgehaald: %(count)s bedrijven",
+              count=format_number(e.details.get("companies_now", 0)))
+            if e.details.get("companies_before") in (None, e.details.get("companies_now")) else
+            _("Bedrijvenlijst opnieuw opgehaald: %(count)s bedrijven (eerst %(before)s)",
+              count=format_number(e.details.get("companies_now", 0)),
+              before=format_number(e.details["companies_before"]))),
         "entities.selected": lambda e: ngettext("%(num)s bedrijf gekozen", "%(num)s bedrijven gekozen",
                                                 len(e.details.get("companies", ()))),
-        "entities.excess_access_accepted": lambda e: (_(
-            "AVG-waarschuwing bevestigd: %(selected)s van %(reachable)s bedrijven gekoppeld",
-            selected=e.details.get("selected_companies", 0),
-            reachable=e.details.get("reachable_companies", 0)), "bad"),
+        "entities.excess_access_accepted": story.excess_access,
         "onboarding.completed": lambda e: (_("Afgerond"), "ok"),
         "onboarding.expired": lambda e: (_("Verlopen zonder af te ronden"), "bad"),
         "handoff.queued": lambda e: _("Klaargezet voor de synchronisatie"),
@@ -169,6 +187,12 @@ def _sentences(story: _Story) -> dict[str, Callable[[AuditEvent], tuple[str, str
               email=story.administrator(e))),
         "delegation.limited": lambda e: (_("Geen e-mail naar een Nmbrs-beheerder: al %(num)s dit uur",
                                            num=e.details.get("emails", 0)), "bad"),
+        "change_request.created": lambda e: (_("De klant vraagt om de gekoppelde bedrijven te "
+                                               "wijzigen"), "bad"),
+        "change_request.handled": lambda e: (
+            _("Wijzigingsverzoek afgehandeld: link gestuurd om de bedrijven opnieuw te kiezen")
+            if e.details.get("resolution") == "relink" else
+            _("Wijzigingsverzoek afgehandeld zonder nieuwe link"), "ok"),
         "reminders.disabled": lambda e: _("Herinneringen uitgezet"),
         "reminders.enabled": lambda e: _("Herinneringen aangezet"),
     }

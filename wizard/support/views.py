@@ -11,6 +11,7 @@ from flask import (Response, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from wizard.change_requests import ChangeRequestRefused, close_change_request, relink_for_change
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import method_named
 from wizard.connection.validation import latest_run_with_results
@@ -22,7 +23,8 @@ from wizard.invites import (copy_invite_link, create_invite, invite_reconnection
                             revoke_invite)
 from wizard.journeys import connection_report, journeys_of, live_journey, live_method
 from wizard.lifecycle import OnboardingError
-from wizard.models import JourneyKind, MailMessage, Onboarding, OnboardingStatus, OutboxMessage
+from wizard.models import (ChangeRequest, ChangeRequestState, JourneyKind, MailMessage, Onboarding,
+                           OnboardingStatus, OutboxMessage)
 from wizard.models.base import utcnow
 from wizard.reminders import set_reminders
 from wizard.reporting.funnel import funnel
@@ -44,6 +46,9 @@ NOTICES = {
     "reminders_on": lambda: _("Herinneringen staan aan."),
     "reminders_off": lambda: _("Herinneringen staan uit."),
     "retried": lambda: _("De aflevering staat weer in de wachtrij."),
+    "change_relinked": lambda: _("Het wijzigingsverzoek is afgehandeld: de klant krijgt een link "
+                                 "om de bedrijven opnieuw te kiezen."),
+    "change_closed": lambda: _("Het wijzigingsverzoek is afgehandeld."),
 }
 
 
@@ -176,6 +181,7 @@ def _detail_context(onboarding: Onboarding) -> dict:
                                      .order_by(MailMessage.id)).all(),
         "timeline": timeline(onboarding),
         "delegation": current_delegation(onboarding),
+        "change_request": _open_request(onboarding),
         "can_relink": live is not None and (onboarding.parent or onboarding).status
         is not OnboardingStatus.REVOKED,
         "can_switch": can_switch_to_consent(onboarding),
@@ -259,6 +265,38 @@ def relink(public_id: str):
 @bp.post("/onboardings/<public_id>/switch-to-consent")
 def switch_to_consent(public_id: str):
     return _reconnect(public_id, JourneyKind.SWITCH_TO_CONSENT, "switch")
+
+
+def _open_request(onboarding: Onboarding) -> ChangeRequest | None:
+    """The client's open request to change the companies, made on this journey."""
+    return db.session.scalars(db.select(ChangeRequest).filter_by(
+        onboarding_id=onboarding.id, state=ChangeRequestState.OPEN).limit(1)).first()
+
+
+def _handle_change(public_id: str, handle, notice: str):
+    onboarding = _journey(public_id)
+    _checked_form()
+    request_ = _open_request(onboarding)
+    if request_ is None:
+        return _refused(onboarding, _("Dit wijzigingsverzoek is al afgehandeld."))
+    try:
+        outcome = handle(request_, by=acting())
+    except (OnboardingError, ChangeRequestRefused) as error:
+        return _refused(onboarding, str(error))
+    target = outcome.onboarding.public_id if outcome is not None else public_id
+    return redirect(url_for(".detail", public_id=target, notice=notice))
+
+
+@bp.post("/onboardings/<public_id>/change-request/relink")
+def change_request_relink(public_id: str):
+    """Settle a change request with a re-connection in which the client chooses again."""
+    return _handle_change(public_id, relink_for_change, "change_relinked")
+
+
+@bp.post("/onboardings/<public_id>/change-request/close")
+def change_request_close(public_id: str):
+    """Settle a change request without a new link (e.g. done on the phone)."""
+    return _handle_change(public_id, close_change_request, "change_closed")
 
 
 @bp.post("/onboardings/<public_id>/reminders")
