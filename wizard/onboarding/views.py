@@ -63,7 +63,10 @@ def _onboarding_or_401():
 @bp.get("/onboarding/")
 def current():
     onboarding = _onboarding_or_401()
-    return redirect(url_for(".step", name=current_machine().first_unfinished(onboarding).name))
+    machine = current_machine()
+    step = (machine.get("done") if onboarding.status is OnboardingStatus.COMPLETED
+            else machine.first_unfinished(onboarding))
+    return redirect(url_for(".step", name=step.name))
 
 
 def _open_step(name: str):
@@ -74,8 +77,10 @@ def _open_step(name: str):
     if step is None:
         abort(404)
     done = machine.get("done")
-    if onboarding.status is OnboardingStatus.COMPLETED and step is not done:
-        return onboarding, step, redirect(url_for(".step", name=done.name))
+    if onboarding.status is OnboardingStatus.COMPLETED:
+        # Finished stays finished: the done page shows even after the hand-off was confirmed
+        # and the credentials purged (which leaves the credentials step incomplete).
+        return onboarding, step, (None if step is done else redirect(url_for(".step", name=done.name)))
     if onboarding.status is not OnboardingStatus.COMPLETED and not onboarding.is_open:
         return onboarding, step, (render_template("errors/invite.html", problem=(
             "revoked" if onboarding.status is OnboardingStatus.REVOKED else "expired")), 410)
