@@ -11,6 +11,7 @@ from wizard.extensions import db
 def test_sqlite_connections_use_the_write_ahead_log(app):
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 15_000
 
 
 def test_a_write_commits_while_another_connection_reads(app, make_onboarding):

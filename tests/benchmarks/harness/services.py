@@ -124,6 +124,15 @@ def _status_kb(pid: int, field_name: str) -> int | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far (``/proc/PID/stat``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_memory(master: Process) -> list[dict]:
     """Per gunicorn worker: its peak resident memory (VmHWM) and current (VmRSS), in MB."""
     rows = []
@@ -238,6 +247,9 @@ class WizardStack:
     url: str
     access_log: Path
     cold_start_s: float
+    #: CPU seconds the slowest worker spent until the first answer: what the wall time is
+    #: made of on a quiet machine, and nearly independent of other work on a busy one.
+    cold_start_cpu_s: float | None
     processes: list[Process]
 
     @property
@@ -265,9 +277,11 @@ class WizardStack:
             web.stop()
             raise
         cold = time.monotonic() - started
+        cpu = [cpu_seconds(pid) for pid in _children(web.pid)]
+        cold_cpu = max((value for value in cpu if value is not None), default=None)
         worker = start("outbox-worker", [sys.executable, "-m", "flask", "--app", "wsgi", "outbox",
                                          "deliver"], env, logs)
-        return cls(database, env, url, access_log, cold, [web, worker])
+        return cls(database, env, url, access_log, cold, cold_cpu, [web, worker])
 
     def stop(self) -> None:
         for process in reversed(self.processes):
