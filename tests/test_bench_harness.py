@@ -19,7 +19,6 @@ from tests.benchmarks.harness.journeys import NMBRS_STEPS
 from tests.benchmarks.harness.load import server_times, validation_summary
 from tests.benchmarks.harness.settings import parse
 from tests.benchmarks.harness.stats import Sample, percentile, summarise, worst
-from wizard.nmbrs import available_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -155,18 +154,22 @@ def test_settings_from_options_and_environment(monkeypatch):
     assert settings.managers == 7 and settings.databases == ("sqlite",)
     assert settings.latency == 0.3 and settings.jitter == 0.05
     assert parse([]).databases == ("sqlite", "postgresql")
+    assert parse([]).profiles == () and parse(["--profiles", "payroll"]).profiles == ("payroll",)
     for wrong in (["--databases", "mysql"], ["--managers", "0"],
-                  ["--think-min", "3", "--think-max", "1"], ["--jitter", "-1"]):
+                  ["--think-min", "3", "--think-max", "1"], ["--jitter", "-1"],
+                  ["--profiles", "payroll,unknown"]):
         with pytest.raises(SystemExit):
             parse(wrong)
 
 
 def test_a_small_run_end_to_end_reports_every_target(tmp_path):
-    """2 managers through both paths on SQLite, the bare page, the 1,040-company page, the probe."""
+    """2 managers through both paths on SQLite, the bare page, the 1,040-company page, the probe
+    (one profile)."""
     command = [sys.executable, "-m", "tests.benchmarks.harness", "--managers", "2",
                "--think-min", "0", "--think-max", "0", "--latency", "0.005", "--jitter", "0.002",
                "--duration", "0", "--databases", "sqlite", "--ratio-seconds", "0.5",
                "--ratio-clients", "1", "--page-samples", "1", "--probe-rounds", "1",
+               "--profiles", "payroll",
                "--outbox-poll", "0.2", "--results", str(tmp_path)]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
@@ -187,5 +190,6 @@ def test_a_small_run_end_to_end_reports_every_target(tmp_path):
                    if name != "nmbrs login and consent")
         assert set(phase["validation_runs"]) == {"token", "oauth"}
     assert data["databases"]["sqlite"]["page_1040"]["companies"] == 1040
-    assert len(data["validation"]) == 2 * len(available_profiles())  # on full and accountant
+    assert [(row["profile"], row["login"]) for row in data["validation"]] == [
+        ("payroll", "full"), ("payroll", "accountant")]
     assert ElementTree.parse(folder / "chart.svg").getroot().tag.endswith("svg")

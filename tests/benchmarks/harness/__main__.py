@@ -75,7 +75,7 @@ def bench_validation(settings: BenchSettings, backends: Backends) -> list[dict]:
     for scenario in ("full", "accountant"):
         login = logins[scenario]
         credentials = NmbrsCredentials(login.username, login.token, login.domain)
-        for profile in available_profiles():
+        for profile in settings.profiles or available_profiles():
             row = measure_validation(f"{backends.sandbox_url}/soap/v3/", credentials, profile,
                                      budget=budget, rounds=settings.probe_rounds,
                                      verify=str(backends.ca))

@@ -27,12 +27,14 @@ class BenchSettings:
     ratio_clients: int = 8
     page_samples: int = 20
     probe_rounds: int = 3
+    profiles: tuple[str, ...] = ()  # empty: every shipped profile
     outbox_poll: float = 5.0
     results: Path = field(default_factory=lambda: ROOT / "bench-results")
 
     def as_dict(self) -> dict:
         data = asdict(self)
         data["databases"] = list(self.databases)
+        data["profiles"] = list(self.profiles)
         data["results"] = str(self.results)
         return data
 
@@ -75,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
         help="loads of the 1,040-company page (%(default)s)")
     add("--probe-rounds", type=int, default=int(_env("PROBE_ROUNDS", base.probe_rounds)),
         help="concurrent validation rounds per profile and login; 0 skips (%(default)s)")
+    add("--profiles", default=_env("PROFILES", ""),
+        help="comma-separated validation profiles to measure (default: every shipped one)")
     add("--outbox-poll", type=float, default=float(_env("OUTBOX_POLL", base.outbox_poll)),
         help="WIZARD_OUTBOX_POLL_SECONDS of the delivery worker (%(default)s)")
     add("--results", type=Path, default=Path(_env("RESULTS", base.results)),
@@ -90,6 +94,11 @@ def parse(argv: list[str] | None = None) -> BenchSettings:
     unknown = [name for name in databases if name not in DATABASES]
     if unknown or not databases:
         p.error(f"--databases takes {', '.join(DATABASES)}, not {args.databases!r}")
+    from wizard.nmbrs import available_profiles
+
+    profiles = tuple(name.strip() for name in args.profiles.split(",") if name.strip())
+    if set(profiles) - set(available_profiles()):
+        p.error(f"--profiles takes {', '.join(available_profiles())}, not {args.profiles!r}")
     if args.managers < 1 or args.workers < 1 or args.threads < 1 or args.ratio_clients < 1:
         p.error("--managers, --workers, --threads and --ratio-clients must be at least 1")
     if not 0 <= args.think_min <= args.think_max:
@@ -101,5 +110,5 @@ def parse(argv: list[str] | None = None) -> BenchSettings:
         latency=args.latency, jitter=args.jitter, duration=args.duration, databases=databases,
         workers=args.workers, threads=args.threads, ratio_seconds=args.ratio_seconds,
         ratio_clients=args.ratio_clients, page_samples=args.page_samples,
-        probe_rounds=args.probe_rounds, outbox_poll=args.outbox_poll,
+        probe_rounds=args.probe_rounds, profiles=profiles, outbox_poll=args.outbox_poll,
         results=args.results.resolve())
