@@ -10,7 +10,8 @@ from pathlib import Path
 
 from tests.benchmarks.harness import chart, load, report as reporting
 from tests.benchmarks.harness.probe import measure_validation
-from tests.benchmarks.harness.services import Backends, WizardStack, start_postgres
+from tests.benchmarks.harness.services import (Backends, WizardStack, start_postgres,
+                                               worker_memory)
 from tests.benchmarks.harness.settings import BenchSettings, parse
 
 
@@ -50,8 +51,6 @@ def bench_database(settings: BenchSettings, backends: Backends, name: str, url: 
         ratio = load.measure_ratio(settings, stack, database, backends, folder)
         say(f"{name}: the 1,040-company page")
         page = load.measure_company_page(settings, stack, database, backends)
-        from tests.benchmarks.harness.services import worker_memory
-
         memory = worker_memory(stack.web)
         stack.web.check_alive()
     finally:

@@ -13,9 +13,9 @@ import re
 import threading
 import time
 from contextlib import contextmanager
-from functools import partial
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import requests
