@@ -43,9 +43,11 @@ def register_extensions(app: Flask) -> None:
     from wizard import models  # noqa: F401  (registers the tables)
     from wizard.i18n import select_locale
     from wizard.progress import track_progress
+    from wizard.sqlite_wal import init_sqlite
     from wizard.vault import init_vault
 
     db.init_app(app)
+    init_sqlite(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     compress.init_app(app)

@@ -10,40 +10,15 @@ same run and the speed-up. The targets (issue 12): wall ≤ 4 × the slowest cal
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 import pytest
 
+from tests.benchmarks.harness.probe import TimedClient
 from wizard.config import load_config
 from wizard.nmbrs import KnownEnvironment, NmbrsClient, available_profiles, probe_permissions
 
 ROUNDS = 3
-
-
-class TimedClient:
-    """The real client, recording how long each call took (for "the slowest single call")."""
-
-    def __init__(self, client: NmbrsClient):
-        self._client = client
-        self._lock = threading.Lock()
-        self.durations: list[float] = []
-
-    def call(self, *args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return self._client.call(*args, **kwargs)
-        finally:
-            with self._lock:
-                self.durations.append(time.perf_counter() - started)
-
-    def take(self) -> list[float]:
-        with self._lock:
-            taken, self.durations = self.durations, []
-        return taken
-
-    def __getattr__(self, name):
-        return getattr(self._client, name)
 
 
 def _budget() -> int:

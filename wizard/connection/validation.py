@@ -83,7 +83,11 @@ def run_validation(onboarding: Onboarding, actor: Actor = Actor.CLIENT) -> Valid
 
 class _ProgressWriter:
     """Collects checks as they arrive (from any thread) and writes them into the run, at most
-    every ``PROGRESS_INTERVAL`` seconds, in short transactions of their own."""
+    every ``PROGRESS_INTERVAL`` seconds, in short transactions of their own.
+
+    One thread writes at a time, outside the lock: while a write waits for the database (a
+    busy SQLite under load), the run's other calls go on, their checks kept for the next write.
+    """
 
     def __init__(self, run_id: int):
         self._engine = db.engine
@@ -91,23 +95,28 @@ class _ProgressWriter:
         self._checks: list[dict] = []
         self._lock = threading.Lock()
         self._written_at = 0.0
+        self._writing = False
 
     def __call__(self, check: Check) -> None:
         with self._lock:
             self._checks.append(check.as_dict())
-            if time.monotonic() - self._written_at < PROGRESS_INTERVAL:
+            if self._writing or time.monotonic() - self._written_at < PROGRESS_INTERVAL:
                 return
-            self._written_at = time.monotonic()
+            self._writing = True
             checks = list(self._checks)
-            try:
-                with self._engine.begin() as connection:
-                    connection.execute(
-                        update(ValidationRun).where(ValidationRun.id == self._run_id,
-                                                    ValidationRun.finished_at.is_(None))
-                        .values(checks=checks, checked=len(checks),
-                                ok_count=sum(c["status"] == "ok" for c in checks)))
-            except Exception:  # noqa: BLE001 - progress is a courtesy; the final write counts
-                log.warning("could not write the progress of validation run %s", self._run_id)
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    update(ValidationRun).where(ValidationRun.id == self._run_id,
+                                                ValidationRun.finished_at.is_(None))
+                    .values(checks=checks, checked=len(checks),
+                            ok_count=sum(c["status"] == "ok" for c in checks)))
+        except Exception:  # noqa: BLE001 - progress is a courtesy; the final write counts
+            log.warning("could not write the progress of validation run %s", self._run_id)
+        finally:
+            with self._lock:
+                self._writing = False
+                self._written_at = time.monotonic()
 
 
 def execute_run(onboarding: Onboarding, run: ValidationRun, actor: Actor = Actor.CLIENT) -> None:

@@ -97,7 +97,9 @@ def _onboarding_or_401():
 def current():
     onboarding = _onboarding_or_401()
     machine = current_machine(current_role())
-    return redirect(url_for(".step", name=machine.first_unfinished(onboarding).name))
+    step = (machine.steps[-1] if _finished_for_this_session(onboarding)
+            else machine.first_unfinished(onboarding))
+    return redirect(url_for(".step", name=step.name))
 
 
 def _finished_for_this_session(onboarding) -> bool:
@@ -116,8 +118,10 @@ def _open_step(name: str):
     if step is None:
         abort(404)  # including the steps of another role: an administrator never sees the terms
     last = machine.steps[-1]
-    if _finished_for_this_session(onboarding) and step is not last:
-        return onboarding, step, redirect(url_for(".step", name=last.name))
+    if _finished_for_this_session(onboarding):
+        # Finished stays finished: the last page shows even after the hand-off was confirmed
+        # and the credentials purged (which leaves the credentials step incomplete).
+        return onboarding, step, (None if step is last else redirect(url_for(".step", name=last.name)))
     if onboarding.status is not OnboardingStatus.COMPLETED and not onboarding.is_open:
         return onboarding, step, (render_template("errors/invite.html", problem=(
             "revoked" if onboarding.status is OnboardingStatus.REVOKED else "expired")), 410)

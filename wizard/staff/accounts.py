@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,7 +29,14 @@ FIRST_LOCK = timedelta(minutes=1)
 LONGEST_LOCK = timedelta(hours=1)
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("no account has this password; it only evens out the timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """What an unknown address is checked against; made on first use, not at import (an
+    argon2id hash takes 64 MB and most of a second, which every web worker and command
+    paid at start: ``make bench``'s cold start and peak memory)."""
+    return _hasher.hash("no account has this password; it only evens out the timing")
 
 
 class AccountError(Exception):
@@ -135,7 +143,8 @@ def _verify(user: SupportUser | None, password: str) -> bool:
         return False
     usable = user is not None and user.active and user.password_hash
     try:
-        return _hasher.verify(user.password_hash if usable else _DUMMY_HASH, password) and bool(usable)
+        return _hasher.verify(user.password_hash if usable else _dummy_hash(), password) \
+            and bool(usable)
     except (VerificationError, InvalidHashError):
         return False
 
