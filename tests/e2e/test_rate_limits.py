@@ -58,7 +58,7 @@ def test_too_many_token_submissions_dutch_on_a_phone(invite_link, audited_page, 
     labels = {"username_label": "E-mailadres van de Nmbrs-login", "token_label": "API-token"}
     for _ in range(2):
         send_token(page, login.username, "wrong-token-0123456789abcdef", **labels)
-        expect(page.get_by_text("Nmbrs herkent deze combinatie")).to_be_visible()
+        expect(page.locator("#token-error")).to_contain_text("Nmbrs herkent deze combinatie")
     # Even the right token waits now: the wizard does not pass a third try on to Nmbrs.
     send_token(page, login.username, login.token, **labels)
     expect(page.get_by_role("heading", level=1)).to_have_text("Even geduld")

@@ -218,8 +218,11 @@ def test_missing_rights_say_progress_is_saved_and_email_where_they_stopped(invit
     time.sleep(0.5)
     assert len(smtp_server.inbox.messages) == 2
 
-    # Later, in another browser: the same invite link brings them back to the check.
+    # Later, the same browser with its session gone (only the device cookie kept): the same
+    # invite link brings them back to the check. (Another browser proves itself first:
+    # tests/e2e/test_second_browser.py.)
     later = browser.new_context()
+    later.add_cookies([cookie for cookie in page.context.cookies() if cookie["name"] == "device"])
     other = later.new_page()
     other.on("load", axe.check)
     other.goto(invited)
