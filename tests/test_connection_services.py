@@ -96,7 +96,8 @@ def test_saving_excess_selection_is_audited(snapshot):
     db.session.commit()
     events = {e.event_type: e.details for e in db.session.scalars(db.select(AuditEvent))}
     assert events["entities.excess_access_accepted"] == {
-        "reachable_companies": 4, "selected_companies": 1}
+        "reachable_companies": 4, "selected_companies": 1, "rechecks": 0,
+        "terms_acceptance_id": None}  # who acknowledged: the terms acceptance (none here)
     assert list(onboarding.answers.entities.companies) == [
         {"id": 11, "number": "1", "name": "Bakkerij", "debtor_id": 1}]
     summary = connection_summary(onboarding)
