@@ -193,3 +193,18 @@ def test_a_small_run_end_to_end_reports_every_target(tmp_path):
     assert [(row["profile"], row["login"]) for row in data["validation"]] == [
         ("payroll", "full"), ("payroll", "accountant")]
     assert ElementTree.parse(folder / "chart.svg").getroot().tag.endswith("svg")
+
+
+def test_the_crowd_from_one_address_is_not_taken_for_an_abuser(tmp_path):
+    """All simulated managers share 127.0.0.1: per-address limits are lifted for the bench,
+    per-onboarding ones keep production's values (a real crowd comes from many addresses)."""
+    from tests.benchmarks.harness.services import Backends, wizard_environment
+    from wizard.config import RATE_LIMIT_SETTINGS
+
+    backends = Backends(folder=tmp_path, ca=tmp_path / "ca.pem", sandbox_url="https://127.0.0.1:1",
+                        receiver_url="https://127.0.0.1:2", webhook_secret="whsec_x",
+                        public_key=tmp_path / "key.pem")
+    env = wizard_environment(parse([]), backends, "sqlite:///x", tmp_path / "instance")
+    per_address = [name for name in RATE_LIMIT_SETTINGS if name.endswith("_PER_IP")]
+    assert per_address and all(env[f"WIZARD_{name}"] == "1000000/minute" for name in per_address)
+    assert "WIZARD_RATELIMIT_CREDENTIALS_PER_ONBOARDING" not in env

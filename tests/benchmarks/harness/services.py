@@ -207,6 +207,7 @@ class Backends:
 def wizard_environment(settings: BenchSettings, backends: Backends, database_url: str,
                        instance: Path) -> dict:
     """Every variable production demands, with bench values (the secrets are new per run)."""
+    from wizard.config import RATE_LIMIT_SETTINGS
     from wizard.sandbox.consent_accounts import load_consent_setup
 
     instance.mkdir(parents=True, exist_ok=True)
@@ -235,6 +236,11 @@ def wizard_environment(settings: BenchSettings, backends: Backends, database_url
         "WIZARD_NMBRS_SUBSCRIPTION_KEY": load_consent_setup().demo.subscription_key,
         "WIZARD_OUTBOX_POLL_SECONDS": str(settings.outbox_poll),
     })
+    # Every simulated manager comes from 127.0.0.1, where real ones come from their own
+    # offices: the per-address limits would refuse the crowd as one abuser. Per-onboarding
+    # and per-key limits keep their production values.
+    env.update({f"WIZARD_{name}": "1000000/minute" for name in RATE_LIMIT_SETTINGS
+                if name.endswith("_PER_IP")})
     return env
 
 
