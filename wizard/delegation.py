@@ -14,10 +14,8 @@ what the administrator does in their session as ``Actor.DELEGATE``. An onboardin
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-import secrets
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -28,13 +26,14 @@ from wizard.connection.registry import method_named
 from wizard.connection.token.advice import NMBRS_USER_TEMPLATE
 from wizard.connection.validation import validation_passed
 from wizard.extensions import db
+from wizard.invites.delegation_links import (current_delegation, delegation_link_values,  # noqa: F401
+                                             issue_delegation_link, nonce_hash)
 from wizard.invites.links import MAX_TOKEN_LENGTH, InviteError, InviteProblem
 from wizard.mail import cancel_pending_emails, send_onboarding_email
 from wizard.models import (Actor, Delegation, DelegationState, MailMessage, Onboarding,
                            OnboardingStatus, ValidationRun, record_event, signatory_name)
 from wizard.models.base import utcnow
 from wizard.tokens import DELEGATION_SALT, serializer
-from wizard.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +66,6 @@ class DelegationLinkError(InviteError):
     @property
     def language(self) -> str | None:
         return self.delegation.language if self.delegation else None
-
-
-def _hash(nonce: str) -> str:
-    return hashlib.sha256(nonce.encode()).hexdigest()
-
-
-def current_delegation(onboarding: Onboarding) -> Delegation | None:
-    """The newest delegation that was not taken back (open, finished, or expired unfinished)."""
-    if onboarding.id is None:
-        return None  # not stored yet (the step machine is asked while it is being flushed)
-    return onboarding.delegations.filter(Delegation.revoked_at.is_(None)).order_by(
-        Delegation.id.desc()).first()
 
 
 def open_delegation(onboarding: Onboarding) -> Delegation | None:
@@ -182,21 +169,6 @@ def _revoke(delegation: Delegation, actor: Actor, *, reason: str) -> None:
                  delegation=delegation.public_id, reason=reason)
 
 
-def issue_delegation_link(delegation: Delegation) -> str:
-    """A fresh absolute link for the administrator; any earlier one stops working (not committed)."""
-    nonce = secrets.token_urlsafe(16)
-    delegation.nonce_hash = _hash(nonce)
-    payload = {"d": delegation.public_id, "n": nonce, "x": int(delegation.expires_at.timestamp())}
-    return absolute_url("onboarding.open_delegation_link",
-                        token=serializer(DELEGATION_SALT).dumps(payload))
-
-
-def delegation_link_values(onboarding: Onboarding) -> dict:
-    """The link values an email to the administrator carries (made anew for every attempt)."""
-    delegation = current_delegation(onboarding)
-    return {"link": issue_delegation_link(delegation), "link_expires_at": delegation.expires_at}
-
-
 def _email_administrator(delegation: Delegation) -> None:
     onboarding = delegation.onboarding
     send_onboarding_email(
@@ -227,7 +199,7 @@ def redeem_delegation_link(token: str, *, now: datetime | None = None) -> Delega
         raise DelegationLinkError(InviteProblem.COMPLETED, delegation)
     if delegation.revoked_at is not None or onboarding.status is OnboardingStatus.REVOKED:
         raise DelegationLinkError(InviteProblem.REVOKED, delegation)
-    if not hmac.compare_digest(delegation.nonce_hash or "", _hash(payload["n"])):
+    if not hmac.compare_digest(delegation.nonce_hash or "", nonce_hash(payload["n"])):
         raise DelegationLinkError(InviteProblem.REPLACED, delegation)
     if now.timestamp() >= payload["x"] or now >= delegation.expires_at or not onboarding.is_open:
         raise DelegationLinkError(InviteProblem.EXPIRED, delegation)

@@ -42,7 +42,7 @@ def _fresh_invite_link(onboarding: Onboarding) -> dict:
 
 def _fresh_delegation_link(onboarding: Onboarding) -> dict:
     """A retried email to the Nmbrs administrator carries a new link to the open delegation."""
-    from wizard.delegation import delegation_link_values  # the delegation service sends mail
+    from wizard.invites.delegation_links import delegation_link_values
 
     return delegation_link_values(onboarding)
 
