@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from wizard import models  # noqa: F401  (registers the tables)
+    from wizard.catalogue import install_template_gettext
     from wizard.i18n import select_locale
     from wizard.progress import track_progress
     from wizard.sqlite_wal import init_sqlite
@@ -52,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     init_vault(app)
     track_progress()
     listen_to_validation()

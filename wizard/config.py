@@ -470,8 +470,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "SECRET_KEYS": secret_keys,
         "ENCRYPTION_KEYS": encryption_keys,
         "SQLALCHEMY_DATABASE_URI": raw["DATABASE_URL"] or f"sqlite:///{instance / 'wizard.sqlite3'}",
-        # Statement parameters (contact emails, sealed credentials) never reach an error or a log.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PUBLIC_URL": get("PUBLIC_URL").rstrip("/"),
         "MAIL_BACKEND": mail_backend,
         "MAIL_FROM": get("MAIL_FROM"),
@@ -518,6 +516,7 @@ def load_config(overrides: dict | None = None) -> dict:
         **support_login,
     }
     config.update(overrides)
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(config["SQLALCHEMY_DATABASE_URI"]))
     config["SECRET_KEY"] = config["SECRET_KEYS"][0]  # sessions and links sign with the same key
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_LIFETIME_HOURS"])
     unreadable = [PREFIX + name for name in RATE_LIMIT_SETTINGS if not _is_rate_limit(config[name])]
@@ -529,6 +528,14 @@ def load_config(overrides: dict | None = None) -> dict:
         if problems:
             raise ConfigurationError("Production refuses this configuration: " + "; ".join(problems))
     return config
+
+
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy's engine options for the database at ``database_url``."""
+    # Statement parameters (contact emails, sealed credentials) never reach an error or a log.
+    # A server's connection may have dropped since its last use, so the pool checks it first;
+    # a SQLite file has no connection to lose (the check cost every request a statement).
+    return {"pool_pre_ping": not database_url.startswith("sqlite"), "hide_parameters": True}
 
 
 def production_problems(config: dict) -> list[str]:
