@@ -16,7 +16,8 @@ import pytest
 
 from tests.benchmarks.harness import chart, report as reporting
 from tests.benchmarks.harness.journeys import NMBRS_STEPS
-from tests.benchmarks.harness.load import server_times, validation_summary
+from tests.benchmarks.harness.load import (cpu_share, requests_per_worker, server_times,
+                                           validation_summary)
 from tests.benchmarks.harness.settings import parse
 from tests.benchmarks.harness.stats import Sample, percentile, summarise, worst
 
@@ -62,10 +63,27 @@ def test_worst_step_among_the_ones_asked():
 
 def test_server_times_come_from_gunicorns_access_log(tmp_path):
     log = tmp_path / "access.log"
-    log.write_text('1534 200 5120 "GET /onboarding/terms" "terms GET" "r12"\n'
-                   '250000 302 0 "POST /onboarding/credentials" "credentials POST" "r13"\n'
-                   '900 200 2 "GET /healthz" "-" "-"\n')
+    log.write_text('1534 200 5120 "GET /onboarding/terms" "terms GET" "r12" <101>\n'
+                   '250000 302 0 "POST /onboarding/credentials" "credentials POST" "r13" <102>\n'
+                   '900 200 2 "GET /healthz" "-" "-" <101>\n')
     assert server_times(log) == {"r12": 0.001534, "r13": 0.25}
+
+
+def test_requests_per_worker_show_how_gunicorn_spread_the_connections(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text("".join(f'900 200 5933 "GET /onboarding/package" "ratio GET" "r{n}" <{pid}>\n'
+                           for n, pid in enumerate([7, 7, 7, 8, 9, 7]))
+                   + '900 200 2 "GET /healthz" "-" "-" <8>\n')
+    assert requests_per_worker(log, "ratio GET") == [4, 1, 1]
+    assert requests_per_worker(tmp_path / "missing.log", "ratio GET") == []
+
+
+def test_cpu_share_is_per_part_of_the_run_over_the_phase():
+    before = {"wizard web": 10.0, "bench (simulated browsers)": 2.0}
+    after = {"wizard web": 40.0, "bench (simulated browsers)": 8.0}
+    assert cpu_share(before, after, 60.0) == {
+        "wizard web": {"cpu_s": 30.0, "cpus": 0.5},
+        "bench (simulated browsers)": {"cpu_s": 6.0, "cpus": 0.1}}
 
 
 def test_validation_under_load_wall_against_slowest_call_per_method():

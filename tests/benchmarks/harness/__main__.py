@@ -31,12 +31,20 @@ def database_url(name: str, folder: Path, postgres) -> str:
     return postgres.fresh_database_url()
 
 
+def postmaster_pid(postgres) -> int | None:
+    """The PostgreSQL server's process (its CPU counts in the run), when it runs here."""
+    try:
+        return int((postgres.datadir / "postmaster.pid").read_text().split()[0])
+    except (AttributeError, OSError, ValueError, IndexError):
+        return None  # an external server (WIZARD_TEST_POSTGRES_URL), or unreadable
+
+
 def bench_database(settings: BenchSettings, backends: Backends, name: str, url: str,
-                   folder: Path) -> dict:
+                   folder: Path, *, postgres_pid: int | None = None) -> dict:
     """Everything measured on one database, with the wizard started afresh for it."""
     say(f"{name}: migrating and starting the wizard under gunicorn")
     stack = WizardStack.start(settings, backends, name, url, folder)
-    database = load.WizardDatabase(stack)
+    database = load.WizardDatabase(stack, postgres_pid)
     try:
         say(f"{name}: cold start {stack.cold_start_s:.2f} s "
             f"({stack.cold_start_cpu_s or 0:.2f} s CPU in the slowest worker)")
@@ -47,6 +55,8 @@ def bench_database(settings: BenchSettings, backends: Backends, name: str, url: 
             result = phases[phase]
             say(f"{name}: {phase}: {result['completed']}/{result['journeys']} journeys, "
                 f"{result['requests_per_second']} req/s, {result['failed_journeys']} failed")
+            say(f"{name}: {phase}: CPUs used: " + ", ".join(
+                f"{part} {used['cpus']:.2f}" for part, used in result["cpu_by_process"].items()))
         say(f"{name}: wizard page against the bare page ({settings.ratio_seconds:.0f} s each)")
         ratio = load.measure_ratio(settings, stack, database, backends, folder)
         say(f"{name}: the 1,040-company page")
@@ -105,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             where = folder / name
             where.mkdir(exist_ok=True)
             report["databases"][name] = bench_database(
-                settings, backends, name, database_url(name, where, postgres), where)
+                settings, backends, name, database_url(name, where, postgres), where,
+                postgres_pid=postmaster_pid(postgres) if name == "postgresql" else None)
         if settings.probe_rounds:
             report["validation"] = bench_validation(settings, backends)
     finally:

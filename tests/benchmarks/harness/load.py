@@ -23,11 +23,12 @@ import requests
 from tests.benchmarks.harness.browser import BenchBrowser, Recorder, UnexpectedAnswer
 from tests.benchmarks.harness.journeys import (COMPANY, JOURNEYS, Journey, Login, to_entities,
                                                 to_package)
-from tests.benchmarks.harness.services import PUBLIC_URL, Backends, BareStack, WizardStack
+from tests.benchmarks.harness.services import (PUBLIC_URL, Backends, BareStack, WizardStack,
+                                               process_tree_cpu)
 from tests.benchmarks.harness.settings import BenchSettings
 from tests.benchmarks.harness.stats import percentile, summarise
 
-ACCESS_LINE = re.compile(r'^(\d+) (\d{3}) \S+ "[^"]*" "[^"]*" "(r\d+)"$')
+ACCESS_LINE = re.compile(r'^(\d+) (\d{3}) \S+ "[^"]*" "([^"]*)" "(r\d+)" <(\d+)>$')
 #: What Chromium sends; the server picks brotli from it.
 BROWSER_ENCODINGS = "gzip, deflate, br, zstd"
 
@@ -48,9 +49,10 @@ def environment(env: dict):
 class WizardDatabase:
     """The wizard's database, through the app itself: invites in, validation runs out."""
 
-    def __init__(self, stack: WizardStack):
+    def __init__(self, stack: WizardStack, postgres_pid: int | None = None):
         from wizard import create_app
 
+        self.postgres_pid = postgres_pid
         with environment({**stack.env, "WIZARD_LOG_LEVEL": "WARNING"}):
             self.app = create_app()
         self._lock = threading.Lock()
@@ -112,8 +114,39 @@ def server_times(access_log: Path) -> dict[str, float]:
         for line in access_log.read_text(errors="replace").splitlines():
             match = ACCESS_LINE.match(line)
             if match:
-                times[match.group(3)] = int(match.group(1)) / 1e6
+                times[match.group(4)] = int(match.group(1)) / 1e6
     return times
+
+
+def requests_per_worker(access_log: Path, step: str) -> list[int]:
+    """How many requests of ``step`` each gunicorn worker answered, busiest first: with few
+    keep-alive clients one worker may get most connections while the other idles."""
+    counts: dict[str, int] = {}
+    if access_log.exists():
+        for line in access_log.read_text(errors="replace").splitlines():
+            match = ACCESS_LINE.match(line)
+            if match and match.group(3) == step:
+                counts[match.group(5)] = counts.get(match.group(5), 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
+def _cpu_by_process(stack: WizardStack, backends: Backends, postgres_pid: int | None) -> dict:
+    """CPU seconds so far of each part of the run: who the 2 CPUs were shared with."""
+    own = os.times()
+    parts = {"wizard web": stack.web.pid, "delivery worker": stack.processes[1].pid,
+             "nmbrs sandbox": backends.processes[0].pid, "receiver": backends.processes[1].pid}
+    used = {name: process_tree_cpu(pid) for name, pid in parts.items()}
+    used["bench (simulated browsers)"] = own.user + own.system
+    if postgres_pid:
+        used["postgresql"] = process_tree_cpu(postgres_pid)
+    return used
+
+
+def cpu_share(before: dict, after: dict, elapsed: float) -> dict:
+    """Per part: CPU seconds used in the phase, and as a share of one CPU (1.0 = a whole CPU)."""
+    return {name: {"cpu_s": round(after[name] - before[name], 2),
+                   "cpus": round((after[name] - before[name]) / elapsed, 2)}
+            for name in after}
 
 
 def _loadavg() -> list[float]:
@@ -127,6 +160,7 @@ def run_phase(name: str, settings: BenchSettings, stack: WizardStack, database: 
     accounts = logins()
     prefix = f"Bench {stack.database} {name} "
     load_before = _loadavg()
+    cpu_before = _cpu_by_process(stack, backends, database.postgres_pid)
     started = time.monotonic()
     deadline = started + settings.duration
 
@@ -165,6 +199,7 @@ def run_phase(name: str, settings: BenchSettings, stack: WizardStack, database: 
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    cpu = cpu_share(cpu_before, _cpu_by_process(stack, backends, database.postgres_pid), elapsed)
     stack.web.check_alive()
     times = server_times(stack.access_log)
     samples = [replace(sample, server_seconds=times.get(request_id))
@@ -176,6 +211,7 @@ def run_phase(name: str, settings: BenchSettings, stack: WizardStack, database: 
         "managers": settings.managers,
         "elapsed_s": round(elapsed, 2),
         "load_average": {"before": load_before, "after": _loadavg()},
+        "cpu_by_process": cpu,
         "journeys": len(journeys),
         "completed": len(completed),
         "journeys_per_minute": round(len(completed) / elapsed * 60, 1),
@@ -266,13 +302,19 @@ def _hammer(clients: list, seconds: float) -> dict:
             "per_second": round(sum(counts) / elapsed, 1)}
 
 
+#: Each ratio request on a connection of its own, as nginx talks to its upstream by default:
+#: 8 keep-alive clients that connect at once were all accepted by one gunicorn worker (its
+#: ``per_worker`` count showed it), which measured one worker against the bare page's two.
+ONE_REQUEST_PER_CONNECTION = {"Connection": "close"}
+
+
 def _loads(session: requests.Session, url: str) -> bool:
-    return session.get(url, timeout=30).status_code == 200
+    return session.get(url, headers=ONE_REQUEST_PER_CONNECTION, timeout=30).status_code == 200
 
 
 def _page_loads(browser: BenchBrowser, path: str) -> bool:
     try:
-        browser.get("ratio GET", path)
+        browser.get("ratio GET", path, headers=ONE_REQUEST_PER_CONNECTION)
     except UnexpectedAnswer:
         return False
     return True
@@ -303,6 +345,7 @@ def measure_ratio(settings: BenchSettings, stack: WizardStack, database: WizardD
             session.close()
     finally:
         bare.stop()
+    wizard["per_worker"] = requests_per_worker(stack.access_log, "ratio GET")
     return {"page": "/onboarding/package", "wizard_page_bytes": page_bytes,
             "bare_page_bytes": baseline_bytes, "clients": settings.ratio_clients,
             "wizard": wizard, "bare": baseline,

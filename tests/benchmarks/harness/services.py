@@ -31,7 +31,7 @@ from tests.benchmarks.harness.tls import make_loopback_certificate
 PUBLIC_URL = "https://onboarding.bench.invalid"
 CALLBACK_PATH = "/oauth/nmbrs/callback"
 #: gunicorn's access log: microseconds of server time, then the step the bench sent.
-ACCESS_LOG_FORMAT = '%(D)s %(s)s %(B)s "%(m)s %(U)s" "%({x-bench-step}i)s" "%({x-bench-id}i)s"'
+ACCESS_LOG_FORMAT = '%(D)s %(s)s %(B)s "%(m)s %(U)s" "%({x-bench-step}i)s" "%({x-bench-id}i)s" %(p)s'
 
 
 def free_port() -> int:
@@ -131,6 +131,11 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (a gunicorn master and its workers)."""
+    return sum(cpu_seconds(each) or 0.0 for each in [pid, *_children(pid)])
 
 
 def worker_memory(master: Process) -> list[dict]:
