@@ -72,6 +72,10 @@ def evaluate(report: dict) -> list[Target]:
             targets.append(_at_most(
                 f"[{name}] non-Nmbrs steps p99", "<= 50 ms server time, managers with think time",
                 value, 50.0, "ms", f"worst: {step}"))
+            pooled = think.get("own_steps_server_ms") or {}
+            targets.append(_at_most(
+                f"[{name}] non-Nmbrs requests p99, pooled", "<= 50 ms server time, the same "
+                "requests", pooled.get("p99"), 50.0, "ms", f"of {pooled.get('count', 0)} requests"))
             step, value = worst(steps, NMBRS_STEPS, "server_p99_ms")
             targets.append(_at_most(
                 f"[{name}] Nmbrs steps p99", f"<= one call ({one_call_ms:.0f} ms: latency + "
