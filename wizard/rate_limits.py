@@ -30,6 +30,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wizard.config import ConfigurationError
+from wizard.rate_limit_memory import SCHEME as TIDIED_MEMORY
 
 logger = logging.getLogger(__name__)
 
@@ -170,9 +171,12 @@ def init_rate_limits(app: Flask) -> Limiter:
     limiter object, and an app (like each test's) must not share them with another.
     """
     uri = app.config["RATELIMIT_STORAGE_URI"]
-    options = ({} if uri.startswith("memory:")
+    in_memory = uri.startswith("memory:")
+    options = ({} if in_memory
                else {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
                      "socket_timeout": REDIS_TIMEOUT_SECONDS})
+    if in_memory:
+        uri = TIDIED_MEMORY + uri[len("memory"):]  # the same store, tidied once a second
     try:
         limiter = Limiter(key_func=client_network, storage_uri=uri, storage_options=options,
                           strategy="moving-window", key_prefix="wizard",
