@@ -1,7 +1,8 @@
 """The app's background runner for validation runs: a small thread pool per process.
 
 Web requests only start a run and return; the run's calls to Nmbrs happen here, each
-in an app context of its own. The pool is per process (gunicorn workers each have one)
+in an app context of its own. The runner knows nothing of runs: ``start_validation`` hands
+it the job (``wizard.connection.validation``), so the two never import each other. The pool is per process (gunicorn workers each have one)
 and the page reads progress from the database, so any process can show any run. A
 process that stops mid-run leaves the run "running"; after ``STALE_AFTER`` it counts as
 interrupted and a new run may start.
@@ -11,11 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable
 
 from flask import Flask, current_app
 
 from wizard.extensions import db
-from wizard.models import Actor, ValidationRun
 
 log = logging.getLogger("wizard.validation")
 _made = threading.Lock()
@@ -29,18 +30,14 @@ class ValidationRunner:
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers),
                                         thread_name_prefix="validation")
 
-    def submit(self, run_id: int, actor: Actor = Actor.CLIENT) -> Future:
-        return self._pool.submit(self._work, run_id, actor)
+    def submit(self, job: Callable[[int], None], run_id: int) -> Future:
+        """Do ``job(run_id)`` in a background thread, in an app context of its own."""
+        return self._pool.submit(self._work, job, run_id)
 
-    def _work(self, run_id: int, actor: Actor) -> None:
-        from wizard.connection.validation import execute_run
-
+    def _work(self, job: Callable[[int], None], run_id: int) -> None:
         with self.app.app_context():
             try:
-                run = db.session.get(ValidationRun, run_id)
-                if run is None or not run.running:
-                    return
-                execute_run(run.onboarding, run, actor)
+                job(run_id)
             except Exception:  # noqa: BLE001 - a background thread has nobody to raise to
                 log.exception("validation run %s could not be completed", run_id)
             finally:

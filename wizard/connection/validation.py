@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from datetime import timedelta
+from functools import partial
 
 from blinker import Namespace
 from flask import current_app
@@ -26,6 +27,7 @@ from wizard.connection.method import (INCONCLUSIVE_FAILURES, Check, CheckReport,
                                       NoCredentials)
 from wizard.connection.profile import profile_for
 from wizard.connection.registry import credentials_method
+from wizard.connection.runner import validation_runner
 from wizard.extensions import db
 from wizard.models import Actor, Onboarding, ValidationRun, record_event
 from wizard.models.base import utcnow
@@ -68,10 +70,16 @@ def start_validation(onboarding: Onboarding, actor: Actor = Actor.CLIENT) -> Val
     run = _new_run(onboarding)
     started = record_event(onboarding, actor, "validation.started", run_id=run.id, method=run.method)
     db.session.commit()
-    from wizard.connection.runner import validation_runner  # the runner calls back into here
-
-    validation_runner().submit(run.id, started.actor)  # the client, or their Nmbrs administrator
+    # As the client, or as their Nmbrs administrator: whoever started it.
+    validation_runner().submit(partial(_execute_stored_run, actor=started.actor), run.id)
     return run
+
+
+def _execute_stored_run(run_id: int, *, actor: Actor) -> None:
+    """The background half of ``start_validation``: the run, unless it ended meanwhile."""
+    run = db.session.get(ValidationRun, run_id)
+    if run is not None and run.running:
+        execute_run(run.onboarding, run, actor)
 
 
 def run_validation(onboarding: Onboarding, actor: Actor = Actor.CLIENT) -> ValidationRun:
