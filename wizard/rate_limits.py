@@ -171,12 +171,11 @@ def init_rate_limits(app: Flask) -> Limiter:
     limiter object, and an app (like each test's) must not share them with another.
     """
     uri = app.config["RATELIMIT_STORAGE_URI"]
-    in_memory = uri.startswith("memory:")
-    options = ({} if in_memory
-               else {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-                     "socket_timeout": REDIS_TIMEOUT_SECONDS})
-    if in_memory:
-        uri = TIDIED_MEMORY + uri[len("memory"):]  # the same store, tidied once a second
+    if uri.startswith("memory:"):
+        uri, options = TIDIED_MEMORY + uri[len("memory"):], {}  # the same store, tidied
+    else:
+        options = {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                   "socket_timeout": REDIS_TIMEOUT_SECONDS}
     try:
         limiter = Limiter(key_func=client_network, storage_uri=uri, storage_options=options,
                           strategy="moving-window", key_prefix="wizard",
