@@ -10,6 +10,7 @@ import re
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy.exc import OperationalError
 
 from tests.support.consent import AccountCredentials, ClientCredentials
 from tests.support.postgres import TemporaryPostgres
@@ -107,7 +108,11 @@ def app(app_config):
         runner = app.extensions.get("validation_runner")
         if runner is not None:
             runner.shutdown(wait=True)  # background checks finish before the database goes
-        db.session.remove()
+        try:
+            db.session.remove()
+        except OperationalError:  # a test restarted the database under this connection
+            db.session().invalidate()
+            db.session.remove()
         db.drop_all()
         db.engine.dispose()
 
